@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test` do all the set-up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# A local mirror of the boundary origin, used when present (no download needed).
+MIRROR := $(abspath ../shared/data/vietnamese-provinces-database)
+ifeq ($(wildcard $(MIRROR)),)
+DEMO_SOURCE :=
+else
+DEMO_SOURCE := --source $(MIRROR)
+endif
+
+.PHONY: demo test lint format bench system-deps clean
+
+$(BIN)/tuquan: pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+system-deps:
+	@./scripts/system-deps.sh
+
+demo: system-deps $(BIN)/tuquan
+	$(BIN)/tuquan db start
+	$(BIN)/tuquan db upgrade
+	$(BIN)/tuquan boundaries fetch --province 37 $(DEMO_SOURCE)
+
+test: system-deps $(BIN)/tuquan
+	$(BIN)/pytest
+
+lint: $(BIN)/tuquan
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/tuquan
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: system-deps $(BIN)/tuquan
+	$(BIN)/python -m bench
+
+clean:
+	-$(BIN)/tuquan db stop
+	rm -rf $(VENV) .tuquan

@@ -1,0 +1,1 @@
+"""tuquan HTTP API (FastAPI): routes parse requests and call gis/maps."""

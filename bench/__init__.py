@@ -1,0 +1,1 @@
+"""Benchmarks against peers, run by hand with `make bench` (never in CI)."""

@@ -1,0 +1,1 @@
+"""tuquan core: settings, database, boundaries, geocoding, ingest and analysis."""

@@ -1,0 +1,39 @@
+"""Settings for every layer, read from the environment (prefix ``TUQUAN_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; build one per process (never at import time)."""
+
+    model_config = SettingsConfigDict(env_prefix="TUQUAN_", extra="ignore")
+
+    # An external PostgreSQL + PostGIS server. Unset: the project-managed local cluster.
+    database_url: str | None = None
+    # Where the project keeps its local state (cluster, download cache).
+    home: Path = Field(default=PROJECT_ROOT / ".tuquan")
+    # Directory of the PostgreSQL server binaries; unset: found automatically.
+    pg_bin_dir: Path | None = None
+    # Name of the database inside the local cluster.
+    database_name: str = "tuquan"
+
+    # A mirror of the boundary origin with the same relative layout (folder or URL).
+    # Unset: the pinned public origin named in data/boundaries/manifest.json.
+    boundary_source: str | None = None
+    default_province: str = "37"
+    http_timeout_s: float = 60.0
+
+    @property
+    def pg_data_dir(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"

@@ -1,0 +1,1 @@
+"""tuquan maps and figures (folium, matplotlib) built from gis analysis results."""

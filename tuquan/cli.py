@@ -1,0 +1,43 @@
+"""The `tuquan` command: thin over gis/maps/api; user errors print one message, no traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import sqlalchemy as sa
+import typer
+
+from gis.errors import TuquanError
+from tuquan.commands import boundaries, db
+from tuquan.context import err_console
+
+app = typer.Typer(
+    help="tuquan — bản đồ mô hình “5 tự quản” về an ninh trật tự / 5 tự quản GIS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(boundaries.app, name="boundaries")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command; domain errors become a message and exit code 1, never a traceback."""
+    try:
+        app(argv, prog_name="tuquan")  # usage errors and --help end in SystemExit
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except TuquanError as exc:
+        err_console.print(f"[red]Lỗi / error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"  → {exc.hint}", highlight=False)
+        return 1
+    except sa.exc.OperationalError as exc:
+        err_console.print(f"[red]Lỗi / error:[/] the database is unreachable: {exc.orig}")
+        err_console.print("  → check `tuquan db status` or TUQUAN_DATABASE_URL")
+        return 1
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())

@@ -1,0 +1,1 @@
+"""Typer sub-commands, one module per resource; each is thin over gis/maps/api."""
