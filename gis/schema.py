@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = sa.MetaData(
     naming_convention={
@@ -57,4 +57,107 @@ admin_unit = sa.Table(
     sa.CheckConstraint("(level = 'province') = (parent_code IS NULL)", name="parent"),
     sa.Index("ix_admin_unit_geom", "geom", postgresql_using="gist"),
     sa.Index("ix_admin_unit_parent_code", "parent_code"),
+)
+
+import_batch = sa.Table(
+    "import_batch",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # sites | incidents
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("imported_by", sa.Text, nullable=False),
+    sa.Column(
+        "imported_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("mode", sa.Text, nullable=False),  # all_or_nothing | skip_bad_rows
+    sa.Column("rows_total", sa.Integer, nullable=False),
+    sa.Column("rows_imported", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+import_row_error = sa.Table(
+    "import_row_error",
+    metadata,
+    sa.Column("batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id", ondelete="CASCADE")),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("column_name", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+
+def _point() -> Geometry:
+    return Geometry("POINT", srid=4326, spatial_index=False)
+
+
+site = sa.Table(
+    "site",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("ref", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),  # gis.domain.SITE_KINDS
+    sa.Column("components", ARRAY(sa.SmallInteger), nullable=False),  # subset of 1..5
+    sa.Column("status", sa.Text, nullable=False),  # gis.domain.SITE_STATUSES
+    sa.Column("started_on", sa.Date),
+    sa.Column("host_unit", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("province_code", sa.Text, sa.ForeignKey("admin_unit.code"), nullable=False),
+    sa.Column("commune_code", sa.Text, sa.ForeignKey("admin_unit.code"), nullable=False),
+    sa.Column("geom", _point(), nullable=False),
+    sa.Column("precision", sa.Text, nullable=False),  # gis.domain.PRECISIONS
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("notes", sa.Text),
+    sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
+    sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.UniqueConstraint("province_code", "ref"),
+)
+
+site_status_history = sa.Table(
+    "site_status_history",
+    metadata,
+    sa.Column("site_id", sa.BigInteger, sa.ForeignKey("site.id", ondelete="CASCADE")),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column(
+        "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+# Distributable by province (Citus): province_code leads the primary and unique keys.
+incident = sa.Table(
+    "incident",
+    metadata,
+    sa.Column("province_code", sa.Text, sa.ForeignKey("admin_unit.code"), primary_key=True),
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("external_ref", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("category", sa.Text, nullable=False),  # gis.domain.INCIDENT_CATEGORIES
+    sa.Column("subcategory", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("commune_code", sa.Text, sa.ForeignKey("admin_unit.code"), nullable=False),
+    sa.Column("geom", _point(), nullable=False),
+    sa.Column("precision", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
+    sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.UniqueConstraint("province_code", "source", "external_ref"),
 )

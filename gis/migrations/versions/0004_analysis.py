@@ -1,0 +1,18 @@
+"""Analysis: stored results of coverage, hotspots and candidates (filled in by that work).
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
