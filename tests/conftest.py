@@ -193,3 +193,33 @@ def cli(monkeypatch, capsys, tmp_path: Path):
         return code, out, err
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def national_url(make_test_database, boundary_mirror: Path, shared_data: Path, tmp_path_factory):
+    """A database with all 34 provinces and all 3,321 communes (simplified national file)."""
+    from gis.boundaries import load_boundary_file
+    from gis.boundary_reader import FieldMap
+
+    url = make_test_database("national")
+    engine = make_engine(url)
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        home=tmp_path_factory.mktemp("national-home"),
+    )
+    fetch_boundaries(engine, settings, "all", source=str(boundary_mirror))
+    fields = FieldMap(
+        code="code", name="name", full_name="fullName", name_en="nameEn", parent="province_code"
+    )
+    national = shared_data / "national" / "vn_wards_2025_simplified.geojson.gz"
+    load_boundary_file(engine, national, "commune", fields)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def national_engine(national_url: URL) -> Iterator[Engine]:
+    """Engine on the national database (read-only by convention)."""
+    engine = make_engine(national_url)
+    yield engine
+    engine.dispose()
