@@ -161,3 +161,79 @@ incident = sa.Table(
     ),
     sa.UniqueConstraint("province_code", "source", "external_ref"),
 )
+
+# -- analysis (migration 0004) ----------------------------------------------------------------
+
+neighbour_build = sa.Table(
+    "neighbour_build",
+    metadata,
+    sa.Column("boundary_version", sa.Integer, primary_key=True),
+    sa.Column("communes", sa.Integer, nullable=False),
+    sa.Column("queen_pairs", sa.Integer, nullable=False),
+    sa.Column("islands", sa.Integer, nullable=False),
+    sa.Column("tolerance_m", sa.Float, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+commune_neighbour = sa.Table(
+    "commune_neighbour",
+    metadata,
+    sa.Column(
+        "boundary_version",
+        sa.Integer,
+        sa.ForeignKey("neighbour_build.boundary_version", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("neighbour_code", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # queen | nearest (islands)
+    sa.Column("distance_m", sa.Float, nullable=False),
+)
+
+population = sa.Table(
+    "population",
+    metadata,
+    sa.Column(
+        "code", sa.Text, sa.ForeignKey("admin_unit.code", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("year", sa.SmallInteger, primary_key=True),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column(
+        "loaded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+# One row per statement that wrote an analysis input (triggers of migration 0004).
+data_change = sa.Table(
+    "data_change",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("table_name", sa.Text, nullable=False),
+    sa.Column(
+        "changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+analysis_result = sa.Table(
+    "analysis_result",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),  # province code or 'all'
+    sa.Column("params", JSONB, nullable=False),
+    sa.Column("params_key", sa.Text, nullable=False),
+    sa.Column("inputs", JSONB, nullable=False),
+    sa.Column("inputs_key", sa.Text, nullable=False),
+    sa.Column("data_as_of", sa.DateTime(timezone=True)),
+    sa.Column(
+        "computed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("summary", JSONB, nullable=False),
+    sa.Column("geometry", sa.Text),  # commune | h3 | lonlat
+    sa.Column("rows", JSONB, nullable=False),
+    sa.UniqueConstraint("kind", "params_key", name="uq_analysis_result_kind"),
+    sa.Index("ix_analysis_result_kind_scope", "kind", "scope"),
+)
