@@ -1,0 +1,60 @@
+"""create_app(settings): the FastAPI application; its lifespan owns the database engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from api import errors
+from api.routes import ogc
+from gis import migrations
+from gis.database import open_engine
+from gis.errors import DatabaseUnavailable
+from gis.settings import Settings
+
+DESCRIPTION = """
+Dịch vụ bản đồ mô hình “5 tự quản” về an ninh trật tự — the tuquan GIS service:
+administrative units (since 1 July 2025), model sites, coverage, hotspots and
+replication candidates, as OGC API – Features, vector tiles, maps and a dashboard.
+"""
+
+
+def _check_schema(engine: Engine) -> None:
+    current, head = migrations.current_revision(engine), migrations.head_revision(engine)
+    if current != head:
+        raise DatabaseUnavailable(
+            f"the database schema is at {current or 'nothing'}, the code needs {head}",
+            "run `tuquan db upgrade`",
+        )
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application; an ``engine`` given here is used as is and not disposed."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = engine is None
+        app.state.engine = open_engine(settings) if owned else engine
+        _check_schema(app.state.engine)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="tuquan",
+        version=version("tuquan"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": "OGC API – Features", "description": "Part 1: Core, GeoJSON"}],
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(ogc.router)
+    return app

@@ -1,0 +1,185 @@
+"""OGC API – Features, Part 1 (Core + GeoJSON): landing, conformance, collections, items."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import EngineDep
+from api.ogc_params import RESERVED, parse_bbox, parse_datetime
+from gis import features
+from gis.features import MAX_LIMIT, Collection
+
+router = APIRouter(tags=["OGC API – Features"])
+
+GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+Format = Literal["json", "geojson", "csv"]
+
+
+def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
+    link = {"href": href, "rel": rel, "type": type_}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def include_sensitive(request: Request) -> bool:
+    """Whether the caller may see sensitive collections (decided by access control)."""
+    return bool(getattr(request.state, "may_see_points", False))
+
+
+@router.get("/", summary="Landing page")
+@router.get("/ogc", summary="Landing page (always JSON)")
+def landing(request: Request) -> dict:
+    """The OGC landing page: links to the API definition, conformance and collections."""
+    base = _base(request)
+    return {
+        "title": "tuquan — mô hình “5 tự quản” về ANTT",
+        "description": "Administrative units, model sites, coverage, hotspots, candidates.",
+        "links": [
+            _link(f"{base}/ogc", "self", "application/json", "this document"),
+            _link(
+                f"{base}/openapi.json",
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0",
+            ),
+            _link(f"{base}/docs", "service-doc", "text/html", "API documentation"),
+            _link(f"{base}/conformance", "conformance", "application/json"),
+            _link(f"{base}/collections", "data", "application/json", "collections"),
+        ],
+    }
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance() -> dict:
+    return {"conformsTo": CONFORMANCE}
+
+
+def _describe(request: Request, engine, coll: Collection) -> dict:
+    base = _base(request)
+    ext = features.extent(engine, coll)
+    extent: dict = {}
+    if ext.bbox:
+        extent["spatial"] = {"bbox": [list(ext.bbox)], "crs": CRS84}
+    if ext.interval:
+        extent["temporal"] = {
+            "interval": [[t.isoformat() if t else None for t in ext.interval]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
+    return {
+        "id": coll.id,
+        "title": coll.title,
+        "description": coll.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": extent,
+        "links": [
+            _link(f"{base}/collections/{coll.id}", "self", "application/json"),
+            _link(f"{base}/collections/{coll.id}/items", "items", GEOJSON, "items"),
+            _link(f"{base}/collections/{coll.id}/items?f=csv", "items", "text/csv", "items (CSV)"),
+        ],
+    }
+
+
+@router.get("/collections", summary="Feature collections")
+def list_collections(request: Request, engine: EngineDep) -> dict:
+    base = _base(request)
+    return {
+        "links": [_link(f"{base}/collections", "self", "application/json")],
+        "collections": [
+            _describe(request, engine, c) for c in features.collections(include_sensitive(request))
+        ],
+    }
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def describe_collection(collection_id: str, request: Request, engine: EngineDep) -> dict:
+    coll = features.get_collection(collection_id, include_sensitive(request))
+    return _describe(request, engine, coll)
+
+
+def _page_links(request: Request, coll: Collection, page, limit: int, offset: int, f: str):
+    url = request.url
+    links = [_link(str(url), "self", GEOJSON if f != "csv" else "text/csv")]
+    if offset + page.number_returned < page.number_matched:
+        links.append(_link(str(url.include_query_params(offset=offset + limit)), "next", GEOJSON))
+    if offset > 0:
+        links.append(
+            _link(str(url.include_query_params(offset=max(0, offset - limit))), "prev", GEOJSON)
+        )
+    links.append(_link(f"{_base(request)}/collections/{coll.id}", "collection", "application/json"))
+    return links
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features of a collection",
+    responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}},
+)
+def items(
+    collection_id: str,
+    request: Request,
+    engine: EngineDep,
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minLon,minLat,maxLon,maxLat (CRS84)", examples=["105.9,20.2,106.0,20.3"]
+        ),
+    ] = None,
+    datetime: Annotated[
+        str | None,
+        Query(description="instant or interval (RFC 3339, '..' open)", examples=["2024-01-01/.."]),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="page size")
+    ] = features.DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="features to skip")] = 0,
+    f: Annotated[Format, Query(description="output format")] = "json",
+) -> Response:
+    """Features with bbox, datetime and property filters (any other query parameter)."""
+    coll = features.get_collection(collection_id, include_sensitive(request))
+    start, end = parse_datetime(datetime)
+    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    query = features.Query(
+        bbox=parse_bbox(bbox), start=start, end=end, properties=filters, limit=limit, offset=offset
+    )
+    page = features.query_items(engine, coll, query)
+    if f == "csv":
+        return Response(features.page_to_csv(page, coll), media_type="text/csv; charset=utf-8")
+    body = {
+        "type": "FeatureCollection",
+        "features": page.features,
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "links": _page_links(request, coll, page, limit, offset, f),
+    }
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+def item(
+    collection_id: str,
+    feature_id: str,
+    request: Request,
+    engine: EngineDep,
+) -> Response:
+    coll = features.get_collection(collection_id, include_sensitive(request))
+    feature = features.get_item(engine, coll, feature_id)
+    base = _base(request)
+    feature["links"] = [
+        _link(f"{base}/collections/{coll.id}/items/{feature_id}", "self", GEOJSON),
+        _link(f"{base}/collections/{coll.id}", "collection", "application/json"),
+    ]
+    return JSONResponse(feature, media_type=GEOJSON)
