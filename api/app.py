@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from api import errors
-from api.routes import ogc
+from api.routes import ogc, tiles
 from gis import migrations
 from gis.database import open_engine
 from gis.errors import DatabaseUnavailable
@@ -52,9 +52,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=version("tuquan"),
         description=DESCRIPTION,
         lifespan=lifespan,
-        openapi_tags=[{"name": "OGC API – Features", "description": "Part 1: Core, GeoJSON"}],
+        openapi_tags=[
+            {"name": "OGC API – Features", "description": "Part 1: Core, GeoJSON"},
+            {"name": "Vector tiles", "description": "Mapbox vector tiles from PostGIS"},
+        ],
     )
     app.state.settings = settings
     errors.install(app)
     app.include_router(ogc.router)
+    app.include_router(tiles.router)
     return app
