@@ -119,8 +119,13 @@ def truncate_all(engine: Engine) -> None:
             ),
             {"keep": list(KEEP_TABLES)},
         ).all()
+        # The audit log refuses TRUNCATE by trigger; a test reset may bypass it.
+        for table in tables:
+            conn.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         if tables:
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for table in tables:
+            conn.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 @pytest.fixture(scope="session")
