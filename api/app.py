@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import errors
-from api.routes import ogc, tiles
+from api.routes import auth, ogc, tiles
+from api.security import decide
 from gis import migrations
 from gis.database import open_engine
 from gis.errors import DatabaseUnavailable
@@ -52,13 +53,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=version("tuquan"),
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(decide)],
         openapi_tags=[
             {"name": "OGC API – Features", "description": "Part 1: Core, GeoJSON"},
             {"name": "Vector tiles", "description": "Mapbox vector tiles from PostGIS"},
+            {"name": "Access", "description": "Log in and out; roles viewer, officer, admin"},
         ],
     )
     app.state.settings = settings
     errors.install(app)
+    app.include_router(auth.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     return app

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from gis import errors
+from gis import auth, errors
 
 log = logging.getLogger("tuquan.api")
 PROBLEM = "application/problem+json"
@@ -18,6 +18,8 @@ RETRY_AFTER_S = 5
 
 # Most specific first: the first matching class decides the status.
 STATUS: tuple[tuple[type[errors.TuquanError], int], ...] = (
+    (auth.NotAuthenticated, 401),
+    (auth.TooManyAttempts, 429),
     (errors.NotFound, 404),
     (errors.ChecksumMismatch, 422),
     (errors.InputError, 422),
@@ -58,7 +60,12 @@ def status_of(exc: errors.TuquanError) -> int:
 
 
 async def _domain(request: Request, exc: errors.TuquanError) -> JSONResponse:
-    return problem(status_of(exc), exc.message, exc.hint)
+    response = problem(status_of(exc), exc.message, exc.hint)
+    if isinstance(exc, auth.NotAuthenticated):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, auth.TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import EngineDep
 from api.ogc_params import RESERVED, parse_bbox, parse_datetime
+from api.security import access
 from gis import features
 from gis.features import MAX_LIMIT, Collection
 
@@ -42,6 +43,7 @@ def include_sensitive(request: Request) -> bool:
 
 @router.get("/", summary="Landing page")
 @router.get("/ogc", summary="Landing page (always JSON)")
+@access("public")
 def landing(request: Request) -> dict:
     """The OGC landing page: links to the API definition, conformance and collections."""
     base = _base(request)
@@ -63,6 +65,7 @@ def landing(request: Request) -> dict:
 
 
 @router.get("/conformance", summary="Conformance classes")
+@access("public")
 def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
@@ -94,6 +97,7 @@ def _describe(request: Request, engine, coll: Collection) -> dict:
 
 
 @router.get("/collections", summary="Feature collections")
+@access("viewer")
 def list_collections(request: Request, engine: EngineDep) -> dict:
     base = _base(request)
     return {
@@ -105,6 +109,7 @@ def list_collections(request: Request, engine: EngineDep) -> dict:
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
+@access("viewer")
 def describe_collection(collection_id: str, request: Request, engine: EngineDep) -> dict:
     coll = features.get_collection(collection_id, include_sensitive(request))
     return _describe(request, engine, coll)
@@ -128,6 +133,7 @@ def _page_links(request: Request, coll: Collection, page, limit: int, offset: in
     summary="Features of a collection",
     responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}},
 )
+@access("viewer")
 def items(
     collection_id: str,
     request: Request,
@@ -169,6 +175,7 @@ def items(
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+@access("viewer")
 def item(
     collection_id: str,
     feature_id: str,

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from api.deps import EngineDep
 from api.routes.ogc import include_sensitive
+from api.security import access
 from gis import features, tiles
 
 router = APIRouter(prefix="/tiles", tags=["Vector tiles"])
@@ -18,6 +19,7 @@ MVT = "application/vnd.mapbox-vector-tile"
     summary="One vector tile",
     responses={200: {"content": {MVT: {}}}, 304: {"description": "unchanged (ETag)"}},
 )
+@access("viewer")
 def tile(collection_id: str, z: int, x: int, y: int, request: Request, engine: EngineDep):
     """The tile z/x/y (Web Mercator) of a collection, with ETag revalidation."""
     sensitive = include_sensitive(request)
@@ -35,6 +37,7 @@ def tile(collection_id: str, z: int, x: int, y: int, request: Request, engine: E
 
 
 @router.get("/{collection_id}.json", summary="TileJSON of a collection")
+@access("viewer")
 def tilejson(collection_id: str, request: Request, engine: EngineDep) -> dict:
     coll = features.get_collection(collection_id, include_sensitive(request))
     base = str(request.base_url).rstrip("/")
