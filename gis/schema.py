@@ -77,6 +77,9 @@ import_batch = sa.Table(
     sa.Column("inserted", sa.Integer, nullable=False),
     sa.Column("updated", sa.Integer, nullable=False),
     sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("source", sa.Text),  # default incident source of the batch
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("warnings", sa.Integer, nullable=False, server_default="0"),
 )
 
 import_row_error = sa.Table(
@@ -87,6 +90,7 @@ import_row_error = sa.Table(
     sa.Column("column_name", sa.Text),
     sa.Column("value", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False, server_default="error"),  # error | warning
 )
 
 
@@ -111,6 +115,7 @@ site = sa.Table(
     sa.Column("geom", _point(), nullable=False),
     sa.Column("precision", sa.Text, nullable=False),  # gis.domain.PRECISIONS
     sa.Column("score", sa.Float, nullable=False),
+    sa.Column("address_commune_code", sa.Text),  # named by the address; differs → flagged
     sa.Column("notes", sa.Text),
     sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
     sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -154,12 +159,32 @@ incident = sa.Table(
     sa.Column("geom", _point(), nullable=False),
     sa.Column("precision", sa.Text, nullable=False),
     sa.Column("score", sa.Float, nullable=False),
+    sa.Column("address_commune_code", sa.Text),  # named by the address; differs → flagged
     sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
     sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
     sa.UniqueConstraint("province_code", "source", "external_ref"),
+)
+
+# -- geocoding (migration 0003) ---------------------------------------------------------------
+# Geocoded addresses keyed on the normalised text; rows of another boundary version are stale.
+geocode_cache = sa.Table(
+    "geocode_cache",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),  # gis.normalise.cache_key
+    sa.Column("mode", sa.Text, primary_key=True),  # offline | online
+    sa.Column("boundary_version", sa.Integer, nullable=False),
+    sa.Column("result", JSONB, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.CheckConstraint("mode IN ('offline', 'online')", name="mode"),
+    sa.Index("ix_geocode_cache_boundary_version", "boundary_version"),
 )
 
 # -- analysis (migration 0004) ----------------------------------------------------------------

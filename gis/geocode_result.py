@@ -1,0 +1,61 @@
+"""What a geocode returns: one result per input, never a silent guess."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+STATUSES = ("matched", "ambiguous", "unmatched", "invalid")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A current commune an ambiguous input may mean."""
+
+    commune_code: str
+    commune_name: str
+    province_code: str
+    score: float
+
+
+@dataclass
+class GeocodeResult:
+    """The answer for one input: a loaded current commune and a point, or why not."""
+
+    text: str
+    status: str  # matched | ambiguous | unmatched | invalid
+    precision: str | None = None  # a key of gis.domain.PRECISIONS
+    commune_code: str | None = None
+    commune_name: str | None = None
+    province_code: str | None = None
+    province_name: str | None = None
+    legacy: str | None = None  # the pre-2025 unit the input named
+    lon: float | None = None
+    lat: float | None = None
+    score: float = 0.0
+    candidates: list[Candidate] = field(default_factory=list)
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        """Plain data (JSON-ready); candidates as dicts."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GeocodeResult:
+        """The inverse of `as_dict`."""
+        values = dict(data)
+        values["candidates"] = [Candidate(**c) for c in values.get("candidates") or []]
+        return cls(**values)
+
+    def for_text(self, text: str) -> GeocodeResult:
+        """The same answer for another spelling of the same normalised text."""
+        return replace(self, text=text, candidates=list(self.candidates))
+
+
+def invalid(text: str, reason: str) -> GeocodeResult:
+    """An input that is not an address or coordinates in Vietnam."""
+    return GeocodeResult(text=text, status="invalid", reason=reason)
+
+
+def unmatched(text: str, reason: str, **fields) -> GeocodeResult:
+    """An address that names no loaded current commune with confidence."""
+    return GeocodeResult(text=text, status="unmatched", reason=reason, **fields)

@@ -1,0 +1,108 @@
+"""Vietnamese text normalisation for matching addresses against unit names.
+
+Three forms of a text are used: NFC (what we store), the *accented key* (NFC, lower case,
+one tone-mark placement, punctuation removed) used as the diacritics tie-breaker, and the
+*folded key* (no diacritics, đ → d) on which names are matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Old-style and new-style tone placement both occur ("Hoà" / "Hòa"); compare one form.
+_TONE_PLACEMENT = {
+    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}  # fmt: skip
+_TONE_RE = re.compile("|".join(_TONE_PLACEMENT))
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+# Glued words: "NinhBình" → "Ninh Bình", "P.6" → "P. 6", "Phường06" → "Phường 06".
+_LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+# Segment separators; '-' and '.' only separate words (Bà Rịa - Vũng Tàu stays one part).
+_SEGMENT_RE = re.compile(r"[,;|\n\r\t()\[\]{}<>]+")
+_NON_WORD_RE = re.compile(r"[^\w]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_SPACE_RE = re.compile(r"\s+")
+_DIGITS_RE = re.compile(r"^0+(?=\d)")
+
+MAX_INPUT_CHARS = 2000  # addresses are short; longer text is cut (and reported by the caller)
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC with control characters removed and spaces collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub(" ", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ('Đà Nẵng' → 'da nang'); keeps other characters."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def accent_key(text: str) -> str:
+    """Lower-case NFC with one tone-mark placement ('Hoà' and 'Hòa' → 'hòa')."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    return _TONE_RE.sub(lambda m: _TONE_PLACEMENT[m.group()], lowered)
+
+
+def compact(text: str) -> str:
+    """Folded key without spaces or punctuation: 'Xã Ninh Hải' → 'xaninhhai'."""
+    return _NON_WORD_RE.sub("", fold(text)).replace("_", "")
+
+
+def _split_camel(text: str) -> str:
+    out, prev_lower = [], False
+    for c in text:
+        upper = c != c.lower()
+        if upper and prev_lower:
+            out.append(" ")
+        out.append(c)
+        prev_lower = c != c.upper()
+    return "".join(out)
+
+
+def split_glued(text: str) -> str:
+    """Insert spaces where words were glued: camel case and letter/digit boundaries."""
+    if not (text.islower() or text.isupper()):
+        text = _split_camel(text)
+    return _LETTER_DIGIT_RE.sub(" ", text)
+
+
+def cache_key(text: str) -> str:
+    """The normalised text that the cache is keyed on (diacritics kept)."""
+    return accent_key(nfc(text[:MAX_INPUT_CHARS]))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries Vietnamese diacritics (then they can break ties)."""
+    return fold(text) != text.lower()
+
+
+def _number(token: str) -> str:
+    return _DIGITS_RE.sub("", token) if token.isdigit() else token
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word_tokens(word: str) -> tuple[tuple[str, str], ...]:
+    """(folded, accented) tokens of one whitespace-separated word (glued words split)."""
+    pieces = _NON_WORD_RE.split(split_glued(word).replace("_", " "))
+    return tuple((_number(fold(p)), _number(accent_key(p))) for p in pieces if p)
+
+
+def segments(text: str) -> list[list[tuple[str, str]]]:
+    """Parts of an address, each a list of (folded, accented) word tokens.
+
+    Numbers lose leading zeros ("06" → "6"), so "Phường 06" and "P.6" read alike.
+    """
+    out = []
+    for part in _SEGMENT_RE.split(nfc(text[:MAX_INPUT_CHARS])):
+        tokens = [t for word in part.split() for t in _word_tokens(word)]
+        if tokens:
+            out.append(tokens)
+    return out
