@@ -45,6 +45,21 @@ def upgrade() -> None:
         sa.Column("inserted", sa.Integer, nullable=False),
         sa.Column("updated", sa.Integer, nullable=False),
         sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("source", sa.Text, comment="default incident source of the batch"),
+        sa.Column(
+            "unchanged",
+            sa.Integer,
+            nullable=False,
+            server_default="0",
+            comment="rows whose record was already identical",
+        ),
+        sa.Column(
+            "warnings",
+            sa.Integer,
+            nullable=False,
+            server_default="0",
+            comment="rows imported with a flag (e.g. coordinates and address disagree)",
+        ),
         sa.CheckConstraint("kind IN ('sites', 'incidents')", name="ck_import_batch_kind"),
         sa.CheckConstraint(
             "mode IN ('all_or_nothing', 'skip_bad_rows')", name="ck_import_batch_mode"
@@ -62,6 +77,8 @@ def upgrade() -> None:
         sa.Column("column_name", sa.Text),
         sa.Column("value", sa.Text),
         sa.Column("message", sa.Text, nullable=False),
+        sa.Column("severity", sa.Text, nullable=False, server_default="error"),
+        sa.CheckConstraint("severity IN ('error', 'warning')", name="ck_import_row_error_severity"),
     )
     op.create_index("ix_import_row_error_batch_id", "import_row_error", ["batch_id"])
 
@@ -91,6 +108,12 @@ def upgrade() -> None:
         sa.Column("geom", _point(), nullable=False),
         sa.Column("precision", sa.Text, nullable=False),
         sa.Column("score", sa.Float, nullable=False),
+        sa.Column(
+            "address_commune_code",
+            sa.Text,
+            comment="commune the address names, when coordinates were also given: "
+            "differs from commune_code when the two disagree",
+        ),
         sa.Column("notes", sa.Text),
         sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
         sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -144,10 +167,19 @@ def upgrade() -> None:
         sa.Column("geom", _point(), nullable=False),
         sa.Column("precision", sa.Text, nullable=False),
         sa.Column("score", sa.Float, nullable=False),
+        sa.Column(
+            "address_commune_code",
+            sa.Text,
+            comment="commune the address names, when coordinates were also given: "
+            "differs from commune_code when the two disagree",
+        ),
         sa.Column("import_batch_id", sa.BigInteger, sa.ForeignKey("import_batch.id")),
         sa.Column("is_synthetic", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
         sa.PrimaryKeyConstraint("province_code", "id", name="pk_incident"),
         sa.UniqueConstraint("province_code", "source", "external_ref", name="uq_incident_ref"),
