@@ -61,6 +61,11 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in a result")
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of ``frame`` as JSON-ready dicts (NaN/NA → None, dates → ISO text)."""
+    return json.loads(_frame_rows(frame))
+
+
 def canonical(params: dict) -> str:
     """Parameters as canonical JSON (sorted keys): equal parameters, equal text."""
     return json.dumps(params, sort_keys=True, default=_default, ensure_ascii=False)
