@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     default_province: str = "37"
     http_timeout_s: float = 60.0
 
+    # Basemap of the HTML maps: "offline" (no tiles: the boundaries carry the map), "osm",
+    # or a tile URL template with {z}, {x}, {y} (e.g. a local tile server).
+    basemap: str = "offline"
+    basemap_attribution: str | None = None
+
     @property
     def pg_data_dir(self) -> Path:
         return self.home / "pg"

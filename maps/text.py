@@ -1,0 +1,30 @@
+"""Text shown on maps: the one HTML-escaping helper and Vietnamese-first labels."""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+
+from markupsafe import Markup
+
+
+def esc(value: object) -> Markup:
+    """HTML-escape any name or note (NFC) for a popup, tooltip, legend or title; None → ''."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):  # already built from escaped parts
+        return value
+    text = unicodedata.normalize("NFC", str(value))
+    return Markup(html.escape(text, quote=True))
+
+
+def bilingual(vi: str, en: str) -> Markup:
+    """'Vietnamese / English' with the English part de-emphasised, both escaped."""
+    return Markup('{} <span class="tq-en">/ {}</span>').format(esc(vi), esc(en))
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritic-free form of a Vietnamese name (đ → d): what the search compares."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.lower().split())
