@@ -12,117 +12,29 @@ Benjamini–Hochberg thresholds per confidence level (esda.fdr); z and p stay un
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from scipy import stats
 from sqlalchemy.engine import Engine
 
-from gis.domain import INCIDENT_CATEGORIES, keys
-from gis.errors import InputError, NotFound
+from gis.errors import InputError
+from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, incident_counts
 from gis.results import StoredResult, compute_or_read
-from gis.weights import Contiguity, commune_contiguity
+from gis.weights import Neighbours, commune_contiguity
 
 # (bin, alpha): 99 %, 95 % and 90 % confidence
+__all__ = [
+    "IncidentFilter",
+    "commune_hotspots",
+    "confidence_bins",
+    "gi_star",
+    "hotspots_result",
+    "incident_counts",
+]
+
 CONFIDENCE_LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
 DEFAULT_SEED = 12345
-
-
-@dataclass(frozen=True)
-class IncidentFilter:
-    """Which incidents count: a province (None: all), a time window [start, end), categories."""
-
-    province: str | None = None
-    start: date | None = None
-    end: date | None = None
-    categories: tuple[str, ...] | None = None
-
-    def check(self, engine: Engine) -> IncidentFilter:
-        """This filter, validated against the vocabulary and the loaded units."""
-        if self.categories is not None:
-            unknown = sorted(set(self.categories) - set(keys(INCIDENT_CATEGORIES)))
-            if unknown or not self.categories:
-                raise InputError(
-                    f"unknown incident categories: {', '.join(unknown) or '(none given)'}",
-                    f"use one or more of {', '.join(keys(INCIDENT_CATEGORIES))}",
-                )
-        if self.start and self.end and self.start >= self.end:
-            raise InputError(
-                f"the time window is empty: start {self.start} is not before end {self.end}",
-                "give --start before --end (the end date is excluded)",
-            )
-        with engine.connect() as conn:
-            communes = conn.scalar(
-                sa.text(
-                    "SELECT count(*) FROM admin_unit WHERE level = 'commune' "
-                    "AND (CAST(:p AS text) IS NULL OR parent_code = :p)"
-                ),
-                {"p": self.province},
-            )
-        if not communes:
-            where = f"province {self.province}" if self.province else "the database"
-            raise NotFound(
-                f"no communes are loaded for {where}",
-                "load them first: `tuquan boundaries fetch --province CODE`",
-            )
-        return IncidentFilter(
-            self.province,
-            self.start,
-            self.end,
-            tuple(sorted(set(self.categories))) if self.categories else None,
-        )
-
-    def params(self) -> dict:
-        """The filter as stored result parameters."""
-        return {k: v for k, v in asdict(self).items()}
-
-    def where(self) -> tuple[str, dict]:
-        """SQL conditions on ``incident i`` and their bound values."""
-        sql = (
-            "(CAST(:province AS text) IS NULL OR i.province_code = :province) "
-            "AND (CAST(:start AS date) IS NULL OR i.occurred_at >= CAST(:start AS date)) "
-            "AND (CAST(:end AS date) IS NULL OR i.occurred_at < CAST(:end AS date)) "
-            "AND (CAST(:categories AS text[]) IS NULL OR i.category = ANY(:categories))"
-        )
-        values = {
-            "province": self.province,
-            "start": self.start,
-            "end": self.end,
-            "categories": list(self.categories) if self.categories else None,
-        }
-        return sql, values
-
-
-def incident_counts(engine: Engine, incidents: IncidentFilter) -> pd.DataFrame:
-    """Incidents per commune (every commune of the area, zeros included).
-
-    Columns: code, name, province_code, area_km2, incidents. Incidents known only to the
-    province are left out (their commune is a guess); ``attrs['left_out']`` counts them.
-    """
-    where, values = incidents.where()
-    sql = sa.text(
-        f"""
-        WITH counted AS (
-            SELECT i.commune_code, count(*) FILTER (WHERE i.precision <> 'province') AS n,
-                   count(*) FILTER (WHERE i.precision = 'province') AS left_out
-              FROM incident i WHERE {where} GROUP BY i.commune_code)
-        SELECT u.code, u.name, u.parent_code AS province_code, u.area_km2,
-               coalesce(c.n, 0) AS incidents, coalesce(c.left_out, 0) AS left_out
-          FROM admin_unit u LEFT JOIN counted c ON c.commune_code = u.code
-         WHERE u.level = 'commune'
-           AND (CAST(:province AS text) IS NULL OR u.parent_code = :province)
-         ORDER BY u.code
-        """  # noqa: S608 -- the condition text is fixed; values are bound
-    )
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(sql, values).mappings().all())
-    left_out = int(frame.pop("left_out").sum())
-    frame["incidents"] = frame["incidents"].astype(np.int64)
-    frame.attrs["left_out"] = left_out
-    return frame
 
 
 def confidence_bins(z: np.ndarray, p: np.ndarray, fdr: bool = True) -> np.ndarray:
@@ -146,7 +58,7 @@ def confidence_bins(z: np.ndarray, p: np.ndarray, fdr: bool = True) -> np.ndarra
 
 def gi_star(
     values: np.ndarray,
-    contiguity: Contiguity,
+    contiguity: Neighbours,
     *,
     permutations: int = 0,
     seed: int = DEFAULT_SEED,
@@ -208,7 +120,7 @@ def gi_star(
 
 def commune_hotspots(
     engine: Engine,
-    incidents: IncidentFilter = IncidentFilter(),
+    incidents: IncidentFilter = ALL_INCIDENTS,
     *,
     per_km2: bool = False,
     permutations: int = 0,
@@ -233,7 +145,7 @@ def commune_hotspots(
 
 def hotspots_result(
     engine: Engine,
-    incidents: IncidentFilter = IncidentFilter(),
+    incidents: IncidentFilter = ALL_INCIDENTS,
     *,
     per_km2: bool = False,
     permutations: int = 0,

@@ -3,7 +3,7 @@
 Queen contiguity of the 3,321 national communes takes seconds to build (libpysal ~7 s
 here), while Gi* itself takes a fraction of a second, so the pairs are kept in
 ``commune_neighbour`` keyed by ``gis.boundaries.boundary_version`` and read back warm.
-Contiguity is decided by shapely's vectorised ``dwithin`` in EPSG:32648 with a 1 m
+Neighbours is decided by shapely's vectorised ``dwithin`` in EPSG:32648 with a 1 m
 tolerance (PostGIS ``ST_DWithin`` on the same polygons took minutes; exact vertex
 matching misses neighbours across sub-metre slivers of full-resolution files).
 
@@ -33,13 +33,13 @@ _LOCK_KEY = 5_000_001  # advisory lock: one build at a time per database
 
 
 @dataclass
-class Contiguity:
-    """Binary symmetric contiguity of a set of communes (sorted codes, no diagonal)."""
+class Neighbours:
+    """Binary symmetric neighbours of a set of units (contiguity or distance band, no diagonal)."""
 
     codes: np.ndarray
     adjacency: sp.csr_matrix
-    queen_neighbours: np.ndarray  # queen neighbours inside this set, before island links
-    island: np.ndarray  # True where the commune had no queen neighbour inside the set
+    own_neighbours: np.ndarray  # neighbours found inside this set, before island links
+    island: np.ndarray  # True where a unit had no neighbour of its own inside the set
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -54,6 +54,20 @@ class Contiguity:
         from libpysal.graph import Graph
 
         return Graph.from_sparse(self.adjacency.tocsr(), ids=self.codes)
+
+
+def distance_band(ids: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, band_m: float) -> Neighbours:
+    """Units within ``band_m`` metres of each other (metric coordinates) are neighbours."""
+    from scipy.spatial import cKDTree
+
+    points = np.column_stack([x_m, y_m])
+    pairs = cKDTree(points).query_pairs(band_m, output_type="ndarray")
+    n = len(ids)
+    left, right = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
+    adjacency = sp.csr_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    adjacency.sort_indices()
+    count = np.diff(adjacency.indptr)
+    return Neighbours(np.asarray(ids, dtype=object), adjacency, count, count == 0)
 
 
 def _copy_rows(conn: Connection, table: str, columns: tuple[str, ...], rows) -> None:
@@ -133,8 +147,8 @@ def ensure_contiguity(engine: Engine) -> int:
 
 def commune_contiguity(
     engine: Engine, codes: list[str] | np.ndarray, islands: str = "nearest"
-) -> Contiguity:
-    """Contiguity among ``codes`` (any subset of the loaded communes), islands per policy.
+) -> Neighbours:
+    """Neighbours among ``codes`` (any subset of the loaded communes), islands per policy.
 
     ``islands='nearest'`` links each commune without a neighbour inside the set to the
     nearest commune of the set (both ways); ``'exclude'`` leaves it without neighbours
@@ -171,7 +185,7 @@ def commune_contiguity(
         adjacency.data[:] = 1.0  # binary, even where a link doubled a queen pair
     adjacency = sp.csr_matrix(adjacency)
     adjacency.sort_indices()
-    return Contiguity(ordered, adjacency, queen_count, is_island)
+    return Neighbours(ordered, adjacency, queen_count, is_island)
 
 
 def _island_links(

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 from gis.errors import InputError, NotFound
 from gis.hotspots import IncidentFilter, commune_hotspots, confidence_bins, gi_star, hotspots_result
-from gis.weights import Contiguity
+from gis.weights import Neighbours
 from tests.gis import analysis_fixtures as fx
 from tests.gis.analysis_fixtures import commune_points, insert_incidents, neighbours_of
 from tests.helpers import snapshot
@@ -22,7 +22,7 @@ analysis_url = fx.analysis_url
 analysis_engine = fx.analysis_engine
 
 
-def _columbus() -> tuple[Contiguity, np.ndarray, dict[str, list[str]]]:
+def _columbus() -> tuple[Neighbours, np.ndarray, dict[str, list[str]]]:
     """Columbus crime (libpysal's bundled example, no download) with its queen GAL file."""
     w = libpysal.io.open(libpysal.examples.get_path("columbus.gal")).read()
     table = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
@@ -30,7 +30,7 @@ def _columbus() -> tuple[Contiguity, np.ndarray, dict[str, list[str]]]:
     ids = np.array(w.id_order, dtype=object)
     adjacency = sp.csr_matrix(w.sparse)
     neighbours = np.diff(adjacency.indptr)
-    contiguity = Contiguity(ids, adjacency, neighbours, neighbours == 0)
+    contiguity = Neighbours(ids, adjacency, neighbours, neighbours == 0)
     return contiguity, crime, {k: list(v) for k, v in w.neighbors.items()}
 
 
@@ -117,7 +117,8 @@ def test_a_cluster_of_incidents_is_a_hotspot_in_ninh_binh(analysis_engine):
 
 def test_window_and_categories_filter_the_counts(analysis_engine):
     points = commune_points(analysis_engine).iloc[:3]
-    when = [datetime(2023, 12, 31, 23, tzinfo=UTC), datetime(2024, 1, 1, 1, tzinfo=UTC)]
+    # 23:30 and 00:30 in Vietnam (UTC+7), either side of the new year
+    when = [datetime(2023, 12, 31, 16, 30, tzinfo=UTC), datetime(2023, 12, 31, 17, 30, tzinfo=UTC)]
     for category in ("crime", "social_evils"):
         for moment in when:
             insert_incidents(
