@@ -9,6 +9,7 @@ import typer
 
 from gis.errors import TuquanError
 from tuquan.commands import boundaries, db
+from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(boundaries.app, name="boundaries")
+app.add_typer(maps_cli.app, name="maps")
 
 
 def run(argv: list[str] | None = None) -> int:
