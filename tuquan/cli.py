@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from gis.errors import TuquanError
-from tuquan.commands import boundaries, db
+from tuquan.commands import access, boundaries, db, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
@@ -20,6 +20,10 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(boundaries.app, name="boundaries")
 app.add_typer(maps_cli.app, name="maps")
+app.add_typer(access.users_app, name="users")
+app.add_typer(access.tokens_app, name="tokens")
+app.command("audit")(access.audit_list)
+app.command("serve")(serve.serve)
 
 
 def run(argv: list[str] | None = None) -> int:
