@@ -79,9 +79,17 @@ def area_cells(engine: Engine, province: str | None, resolution: int) -> np.ndar
             ]
         )
     )
-    lat, lon = (a.astype(float) for a in _cell_to_latlng(candidates.astype(object)))
+    lon, lat = cell_centres(candidates)
     inside = CommuneIndex.from_engine(engine, province).lookup(lon, lat) >= 0
     return candidates[inside]
+
+
+def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) of the centre of each H3 cell (integer ids)."""
+    if len(cells) == 0:
+        return np.empty(0), np.empty(0)
+    lat, lon = _cell_to_latlng(np.asarray(cells).astype(object))
+    return lon.astype(float), lat.astype(float)
 
 
 def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
@@ -128,7 +136,7 @@ def grid_hotspots(
     every = np.union1d(covering, counted)
     incidents_per_cell = np.zeros(len(every), dtype=np.int64)
     incidents_per_cell[np.searchsorted(every, counted)] = counts
-    lat, lon = (a.astype(float) for a in _cell_to_latlng(every.astype(object)))
+    lon, lat = cell_centres(every)
     x_m, y_m = Transformer.from_crs(4326, METRIC_CRS, always_xy=True).transform(lon, lat)
     if band_m is None:
         from scipy.spatial import cKDTree
