@@ -22,6 +22,7 @@ from maps.assets import JQUERY_URL, LEAFLET_CSS_URL, LEAFLET_JS_URL, Asset, asse
 
 AssetMode = Literal["inline", "folder"]
 ASSET_FOLDER = "tuquan-assets"
+MAX_ZOOM = 18
 OFFLINE_BASEMAPS = ("offline", "none")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
@@ -101,6 +102,8 @@ class OfflineMap(folium.Map):
         kwargs.setdefault("control_scale", True)
         super().__init__(tiles=None, **kwargs)
         OfflineFigure(assets=assets, title=page_title).add_child(self)
+        # Without tiles Leaflet has no maxZoom, which marker clusters (and zoom limits) need.
+        self.options.setdefault("maxZoom", MAX_ZOOM)
         # Per instance lists: folium's add_js_link appends in place.
         self.default_js = list(self.default_js)
         self.default_css = list(self.default_css)

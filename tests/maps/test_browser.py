@@ -180,3 +180,32 @@ def test_folder_assets_load_from_beside_the_map(open_map, nb_base, tmp_path):
         url.startswith((tmp_path / "tuquan-assets").as_uri()) for url in visit.local_files
     )
     assert visit.page.locator("path.tq-commune").count() == 129
+
+
+def test_plugins_the_thematic_maps_need_work_offline(open_map, tmp_path):
+    # Marker clusters, a heat map and Font Awesome icons, all from installed packages.
+    from folium import plugins
+
+    from maps.controls import FontAwesome, fa_div_icon
+    from maps.offline import OfflineMap, save_map
+
+    m = OfflineMap(location=[20.25, 105.97], zoom_start=11)
+    FontAwesome().add_to(m)
+    cluster = plugins.MarkerCluster(name="sites").add_to(m)
+    for i in range(30):
+        folium.Marker([20.25 + i * 1e-4, 105.97], icon=fa_div_icon("house", "#2166ac")).add_to(
+            cluster
+        )
+    folium.Marker([20.30, 105.90], icon=fa_div_icon("place-of-worship", "#762a83")).add_to(m)
+    plugins.HeatMap([[20.25, 105.97, 1.0], [20.26, 105.98, 0.5]], name="heat").add_to(m)
+    path = save_map(m, tmp_path / "plugins.html").path
+    visit = open_map(path)
+    _assert_clean(visit)
+    page = visit.page
+    assert page.locator(".marker-cluster").count() >= 1
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    page.wait_for_function("document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
+    width = page.evaluate(
+        "getComputedStyle(document.querySelector('.fa-place-of-worship'), '::before').content"
+    )
+    assert width not in ("none", "normal", "")  # the glyph is defined by the inlined CSS
