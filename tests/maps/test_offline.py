@@ -45,8 +45,8 @@ def test_the_checker_sees_what_a_default_folium_map_loads():
 
 def test_a_plugin_without_a_packaged_asset_is_refused_by_name():
     m = OfflineMap(location=[20.25, 105.97])
-    plugins.Fullscreen().add_to(m)  # leaflet.fullscreen is on no package index: refused
-    with pytest.raises(ConfigurationError, match="leaflet.fullscreen") as err:
+    plugins.Fullscreen().add_to(m)  # no installed package ships leaflet.fullscreen: refused
+    with pytest.raises(ConfigurationError, match=r"leaflet\.fullscreen") as err:
         render_html(m)
     assert "maps/assets.py" in err.value.hint
 
@@ -91,7 +91,9 @@ def test_osm_and_tile_templates():
     assert local.tiles.startswith("http://127.0.0.1:8080/") and local.options["attribution"]
 
 
-@pytest.mark.parametrize("bad", ["tiles.example.org", "http://t/{z}/{x}.png", "ftp://t/{z}/{x}/{y}"])
+@pytest.mark.parametrize(
+    "bad", ["tiles.example.org", "http://t/{z}/{x}.png", "ftp://t/{z}/{x}/{y}"]
+)
 def test_a_bad_basemap_setting_says_what_to_write(bad):
     with pytest.raises(ConfigurationError, match="TUQUAN_BASEMAP") as err:
         basemap_layers(bad)
@@ -132,4 +134,6 @@ def test_fold_matches_what_people_type():
 def test_asset_registry_reads_installed_packages():
     leaflet = asset_for("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
     assert leaflet is not None and "L.Icon.Default.mergeOptions" in leaflet.text
-    assert asset_for("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css") is None
+    assert (
+        asset_for("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css") is None
+    )
