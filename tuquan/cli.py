@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from gis.errors import TuquanError
-from tuquan.commands import access, boundaries, db, serve
+from tuquan.commands import access, analysis, boundaries, db, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
@@ -24,6 +24,10 @@ app.add_typer(access.users_app, name="users")
 app.add_typer(access.tokens_app, name="tokens")
 app.command("audit")(access.audit_list)
 app.command("serve")(serve.serve)
+app.command("coverage")(analysis.coverage)
+app.command("hotspots")(analysis.hotspots)
+app.command("candidates")(analysis.candidates)
+app.command("population-import")(analysis.population_import)
 
 
 def run(argv: list[str] | None = None) -> int:

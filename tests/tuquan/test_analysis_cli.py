@@ -1,0 +1,110 @@
+"""`tuquan coverage | hotspots | candidates | population-import` end to end on Ninh Bình."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.gis import analysis_fixtures as fx
+from tests.gis.analysis_fixtures import commune_points, insert_incidents, insert_site
+from tests.helpers import snapshot
+
+analysis_url = fx.analysis_url
+analysis_engine = fx.analysis_engine
+
+
+@pytest.fixture
+def records(analysis_engine):
+    points = commune_points(analysis_engine)
+    insert_site(analysis_engine, points.code.iloc[0], started_on=date(2022, 5, 1))
+    insert_site(analysis_engine, points.code.iloc[1], kind="clan", components=(2, 5),
+                started_on=date(2024, 2, 1))  # fmt: skip
+    rng = np.random.default_rng(12)
+    per = rng.integers(0, 8, len(points))
+    per[40:45] = 60
+    for year in (2022, 2023, 2024):
+        insert_incidents(
+            analysis_engine,
+            np.repeat(points.lon, per) + rng.normal(0, 0.002, per.sum()),
+            np.repeat(points.lat, per) + rng.normal(0, 0.002, per.sum()),
+            commune_code=np.repeat(points.code, per).tolist(),
+            occurred_at=datetime(year, 3, 1, tzinfo=UTC),
+            category="crime",
+        )
+    return points, int(per.sum())
+
+
+def test_coverage_prints_tables_and_writes_geojson(cli, analysis_url, records, tmp_path):
+    out = tmp_path / "coverage.geojson"
+    code, stdout, stderr = cli(
+        analysis_url, "coverage", "--province", "37", "--as-of", "2025-01-01", "--out", str(out)
+    )
+    assert code == 0, stderr
+    assert "Độ phủ / coverage" in stdout and "1.6%" in stdout  # 2 of 129
+    assert "2022" in stdout and "2024" in stdout
+    features = json.loads(out.read_text())["features"]
+    assert len(features) == 129
+    covered = [f for f in features if f["properties"]["covered"]]
+    assert len(covered) == 2 and covered[0]["geometry"]["type"] == "MultiPolygon"
+    again = cli(analysis_url, "coverage", "--province", "37", "--as-of", "2025-01-01")
+    assert "kept result" in again[1]
+
+
+def test_hotspots_in_every_kind(cli, analysis_url, records, tmp_path):
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--province", "37")
+    assert code == 0, stderr
+    assert "Điểm nóng / hotspots (communes)" in stdout and '"bins"' in stdout
+    out = tmp_path / "grid.csv"
+    code, stdout, stderr = cli(
+        analysis_url, "hotspots", "--kind", "grid", "--resolution", "7", "--out", str(out)
+    )
+    assert code == 0, stderr
+    grid = pd.read_csv(out)
+    assert {"h3_cell", "z", "bin", "incidents"} <= set(grid.columns)
+    assert grid["incidents"].sum() == 3 * records[1]  # every incident has coordinates
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--kind", "density",
+                               "--bandwidth-m", "2000")  # fmt: skip
+    assert code == 0, stderr
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--kind", "trend", "--start",
+                               "2022-01-01", "--end", "2025-01-01")  # fmt: skip
+    assert code == 0, stderr
+    assert "xu hướng" in stdout
+
+
+def test_candidates_rank_and_choose_sites(cli, analysis_url, records, tmp_path):
+    out = tmp_path / "candidates.csv"
+    code, stdout, stderr = cli(
+        analysis_url, "candidates", "--k", "3", "--radius-m", "3000", "--out", str(out)
+    )
+    assert code == 0, stderr
+    assert "Xếp hạng / ranking" in stdout and "new sites" in stdout
+    assert "phủ trước / before" in stdout
+    ranking = pd.read_csv(out)
+    assert len(ranking) == 127 and ranking["rank"].tolist()[:3] == [1, 2, 3]
+
+
+def test_bad_input_is_one_message_and_changes_nothing(cli, analysis_url, analysis_engine):
+    before = snapshot(analysis_engine, "analysis_result", "population")
+    code, _, stderr = cli(analysis_url, "coverage", "--as-of", "2025-13-01")
+    assert code == 1 and "--as-of '2025-13-01' is not a date" in stderr
+    assert "Traceback" not in stderr
+    code, _, stderr = cli(analysis_url, "hotspots", "--category", "theft")
+    assert code == 1 and "unknown incident categories: theft" in stderr
+    code, _, stderr = cli(analysis_url, "candidates", "--weights", "speed=2")
+    assert code == 1 and "unknown weight 'speed'" in stderr
+    code, _, stderr = cli(analysis_url, "coverage", "--out", "x.shp")
+    assert code == 1 and "unsupported file type" in stderr
+    assert snapshot(analysis_engine, "analysis_result", "population") == before
+
+
+def test_population_import(cli, analysis_url, analysis_engine, tmp_path):
+    codes = commune_points(analysis_engine)["code"].iloc[:2].tolist()
+    path = tmp_path / "dan-so.csv"
+    path.write_text(f"code,population,year\n{codes[0]},12000,2024\n{codes[1]},8000,2024\n")
+    code, stdout, stderr = cli(analysis_url, "population-import", str(path))
+    assert code == 0, stderr
+    assert "2 rows (2 new, 0 updated), years 2024" in stdout
