@@ -31,7 +31,7 @@ ONE_WORD_TYPES = {
     "tinh": "tinh", "tp": "thanhpho", "thanhpho": "thanhpho", "huyen": "huyen",
     "quan": "quan", "tx": "thixa", "thixa": "thixa", "xa": "xa", "phuong": "phuong",
     "tt": "thitran", "thitran": "thitran", "dackhu": "dackhu", "h": "huyen", "q": "quan",
-    "p": "phuong", "f": "phuong", "x": "xa",
+    "p": "phuong", "f": "phuong", "x": "xa", "t": "tinh",
 }  # fmt: skip
 GLUED_TYPES = ("thanhpho", "thitran", "dackhu", "phuong", "huyen", "thixa", "tinh", "quan",
                "xa", "tp", "tx", "tt")  # fmt: skip
@@ -137,16 +137,50 @@ class Mention:
     quality: float  # 1.0 exact; lower for fuzzy matches
     accent: str  # the words as written (accented key), for the diacritics tie-break
     whole: bool  # the mention is a whole part of the address
+    loose: float = 0.0  # penalty: unexplained words right after it, or a type word before it
 
     def overlaps(self, other: Mention) -> bool:
         return self.start < other.end and other.start < self.end
 
 
-def _type_at(folded: list[str], i: int) -> tuple[str, int] | None:
+# With diacritics written, a type word must carry its own: "Phương Bình" is no "phường".
+ACCENTED_TYPE_WORDS = frozenset(
+    [
+        "tỉnh",
+        "thành",
+        "phố",
+        "huyện",
+        "quận",
+        "thị",
+        "xã",
+        "phường",
+        "trấn",
+        "đặc",
+        "khu",
+        "tp",
+        "tx",
+        "tt",
+        "h",
+        "q",
+        "p",
+        "f",
+        "x",
+        "t",
+    ]
+)
+
+
+def _type_at(folded: list[str], i: int, accents: list[str] | None = None):
     if i + 1 < len(folded) and (folded[i], folded[i + 1]) in TWO_WORD_TYPES:
-        return TWO_WORD_TYPES[(folded[i], folded[i + 1])], 2
-    kind = ONE_WORD_TYPES.get(folded[i])
-    return (kind, 1) if kind else None
+        found = TWO_WORD_TYPES[(folded[i], folded[i + 1])], 2
+    else:
+        kind = ONE_WORD_TYPES.get(folded[i])
+        found = (kind, 1) if kind else None
+    if found and accents is not None:
+        for j in range(i, i + found[1]):
+            if accents[j] not in ACCENTED_TYPE_WORDS:
+                return None
+    return found
 
 
 def _glued_type(token: str) -> tuple[str, str] | None:
@@ -154,6 +188,25 @@ def _glued_type(token: str) -> tuple[str, str] | None:
         if token.startswith(prefix) and len(token) > len(prefix) + 1:
             return ONE_WORD_TYPES[prefix], token[len(prefix) :]
     return None
+
+
+def _mark_loose(mentions, folded, offset, failed_types, streets, accents, accented) -> None:
+    """Penalise names with unexplained words right after them ("Xã Bác Ái Đsông") or a
+    type word before them whose own name was not found ("Phường Trbờng Long Hòa")."""
+    starts = {m.start for m in mentions}
+    n = len(folded)
+    for m in mentions:
+        after = m.end - offset
+        if after < n and m.end not in starts:
+            word = accents[after] if accented else folded[after]
+            if not (_type_at(folded, after) or word in streets):
+                m.loose += 0.2
+        if m.kind is None and any(
+            f < m.start - offset and not any(f < o.start - offset < m.start - offset
+                                             for o in mentions)
+            for f in failed_types
+        ):  # fmt: skip
+            m.loose += 0.15
 
 
 def _allowed(g: Gazetteer, uids: list[int], kind: str | None) -> list[int]:
@@ -169,24 +222,37 @@ class MentionFinder:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
         self._choices: dict[tuple, tuple[list[str], list[list[int]]]] = {}
+        self.accented = False
 
     def exact(self, parts: list[list[tuple[str, str]]], accented: bool) -> list[Mention]:
         """Every exact mention, typed ones first where a type word is written."""
         g, out, offset = self.g, [], 0
+        self.accented = accented
         last_part = len(parts) - 1
         for p, tokens in enumerate(parts):
             folded = [t[0] for t in tokens]
             accents = [t[1] for t in tokens]
             n, i, street = len(tokens), 0, False
             streets = STREET_WORDS_ACCENTED if accented else STREET_WORDS_FOLDED
+            part_mentions: list[Mention] = []
+            failed_types: list[int] = []
             while i < n:
                 typed = self._typed_at(folded, accents, i, p, offset)
                 if typed:
-                    out.extend(typed)
+                    part_mentions.extend(typed)
                     i, street = max(m.end for m in typed) - offset, False
                     continue
+                if _type_at(folded, i, accents if accented else None) or _glued_type(folded[i]):
+                    failed_types.append(i)
                 if (accents[i] if accented else folded[i]) in streets:
                     street = True
+                    # "Bản Bo", "Phố Bảng": a unit name that starts with a street word.
+                    key = "".join(folded[i:])
+                    uids = g.lookup(key) if n - i <= g.max_words else []
+                    if uids and i == 0:
+                        part_mentions.append(Mention(p, offset, offset + n, uids, None, 1.0,
+                                                     " ".join(accents), True))  # fmt: skip
+                        break
                 if not street:
                     for L in range(min(n - i, g.max_words), 0, -1):
                         whole = i == 0 and n == L
@@ -199,9 +265,11 @@ class MentionFinder:
                             ]
                         if uids:
                             accent = " ".join(accents[i : i + L])
-                            out.append(Mention(p, offset + i, offset + i + L, uids, None, 1.0,
-                                               accent, whole))  # fmt: skip
+                            part_mentions.append(Mention(p, offset + i, offset + i + L, uids,
+                                                         None, 1.0, accent, whole))  # fmt: skip
                 i += 1
+            _mark_loose(part_mentions, folded, offset, failed_types, streets, accents, accented)
+            out.extend(part_mentions)
             # A province abbreviation at the very end ("… h gia vien nb").
             if p == last_part and n > 1 and len(folded[-1]) <= 4:
                 uids = [
@@ -213,11 +281,20 @@ class MentionFinder:
                     out.append(Mention(p, offset + n - 1, offset + n, uids, None, 1.0,
                                        accents[-1], False))  # fmt: skip
             offset += n
-        return out
+        # A run of words inside a longer name is not a name of its own ("Tân Sơn" in
+        # "Tân Sơn Hòa").
+        return [
+            m
+            for m in out
+            if not any(
+                o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
+                for o in out
+            )
+        ]
 
     def _typed_at(self, folded, accents, i, p, offset) -> list[Mention]:
         g, n = self.g, len(folded)
-        found = _type_at(folded, i)
+        found = _type_at(folded, i, accents if self.accented else None)
         glued = None if found else _glued_type(folded[i])
         if found:
             kind, width = found
@@ -228,21 +305,27 @@ class MentionFinder:
             width = 1
         else:
             return []
-        mentions = []
         first = start if not head else i + 1
+        found_names = []
         for L in range(min(n - first, g.max_words), -1 if head else 0, -1):
             key = head + "".join(folded[first : first + L])
-            if not key:
-                continue
-            uids = _allowed(g, g.lookup(key, short=True), kind)
+            uids = _allowed(g, g.lookup(key, short=True), kind) if key else []
             if uids:
-                accent = accents[i][-len(head) :] if head else ""
-                accent = " ".join([accent, *accents[first : first + L]]).strip()
-                end = first + L
-                whole = i == 0 and end == n
-                mentions.append(Mention(p, offset + i, offset + end, uids, kind, 1.0, accent,
-                                        whole))  # fmt: skip
-                break  # the longest name after a type word
+                found_names.append((L, uids))
+        if not found_names:
+            return []
+
+        def crosses_type(L: int) -> bool:  # "Tân Hòa Thành|Phố …": "Thành Phố" is a type word
+            end = first + L
+            return bool(L) and end < n and (folded[end - 1], folded[end]) in TWO_WORD_TYPES
+
+        L, uids = next((f for f in found_names if not crosses_type(f[0])), found_names[0])
+        accent = accents[i][-len(head) :] if head else ""
+        accent = " ".join([accent, *accents[first : first + L]]).strip()
+        end = first + L
+        mentions = [
+            Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
+        ]
         return mentions
 
     # -- fuzzy ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ proposal wins only when no other commune comes close; otherwise the answer is am
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gis.address_match import Mention
@@ -25,8 +26,10 @@ from gis.gazetteer_sources import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS
 from gis.geocode_result import Candidate, GeocodeResult, unmatched
 from gis.normalise import accent_key
 
+_WORDS = re.compile(r"[\W_]+")
+
 MATCH_FLOOR = 0.5  # below this the best proposal is not an answer
-AMBIGUITY_MARGIN = 0.12  # a runner-up this close makes the answer ambiguous
+AMBIGUITY_MARGIN = 0.12  # a runner-up within 12 % of the best makes the answer ambiguous
 FETCH_HINT = "`tuquan boundaries fetch --province {code}`"
 
 
@@ -60,8 +63,7 @@ class Proposal:
 def _accent_factor(mention: Mention, unit: Unit, accented: bool) -> float:
     if not accented or not mention.accent:
         return 1.0
-    written = accent_key(mention.accent).replace(" ", "")
-    return 1.0 if written == unit.accent.replace(" ", "") else 0.93
+    return 1.0 if _WORDS.sub("", accent_key(mention.accent)) == unit.accent_compact else 0.8
 
 
 class Resolver:
@@ -72,7 +74,7 @@ class Resolver:
 
     def proposals(self, mentions: list[Mention], accented: bool) -> list[Proposal]:
         """Every (current commune, evidence) proposal, best first."""
-        evidence = [self._evidence(m) for m in mentions]
+        evidence = [self._evidence(m, accented) for m in mentions]
         strong = [
             m
             for m, e in zip(mentions, evidence, strict=True)
@@ -98,8 +100,9 @@ class Resolver:
         out.sort(key=lambda p: -p.raw)
         return out
 
-    def _evidence(self, m: Mention) -> _Evidence:
+    def _evidence(self, m: Mention, accented: bool) -> _Evidence:
         g = self.g
+        written = _WORDS.sub("", accent_key(m.accent)) if accented and m.accent else None
         provinces: set[str] = set()
         districts: dict[int, tuple[str, ...]] = {}
         communes: dict[int, tuple[str, ...]] = {}
@@ -113,10 +116,14 @@ class Resolver:
                 provinces.update(unit.successors)
             elif unit.level == OLD_DISTRICT:
                 districts[uid] = unit.successors
+            elif written is not None and written != unit.accent_compact:
+                continue  # diacritics say another commune: no second opinion from it
             elif unit.level == CURRENT_COMMUNE:
                 communes[uid] = (unit.code,)
             else:
                 communes[uid] = unit.successors
+        if m.kind is None and provinces:
+            communes = {}  # a bare province name does not also vouch for a commune
         return _Evidence(provinces, districts, communes, levels)
 
     def _targets(self, unit: Unit, m: Mention) -> tuple[str, ...]:
@@ -130,17 +137,26 @@ class Resolver:
 
     def _score(self, m, e, unit, commune, others, prov_strong, dist_typed, accented) -> float:
         g = self.g
+        kind_factor = 1.0
         if m.kind in COMMUNE_KINDS:
-            base = 0.62 if m.kind == unit.kind else 0.58
+            base = 0.62
+            if m.kind != unit.kind:
+                # "xã" written for a ward: possible, but weaker; no "thị trấn" exists since 2025.
+                kind_factor = 0.7 if unit.level == CURRENT_COMMUNE and m.kind == "thitran" else 0.85
         elif unit.level == OLD_DISTRICT:
             base = 0.55 if m.kind else 0.5
         else:
             base = 0.55
         province, code = commune.province_code, commune.code
         prov_support = district = parent = secondary = False
+        # A name read as the province cannot also be the district ("Lào Cai" is both the
+        # province and its old capital city) unless another part names the province too.
+        supporters = sum(province in f.provinces for _, f in others)
         for _, f in others:
             if province in f.provinces:
                 prov_support = True
+                if supporters == 1:
+                    continue
             for did, successors in f.districts.items():
                 if unit.parent == did and unit.level == OLD_COMMUNE:
                     parent = True
@@ -159,13 +175,25 @@ class Resolver:
             score += 0.33
         elif not (prov_conflict or also_province) and g.name_counts.get(unit.key, 0) == 1:
             score += 0.2  # the only commune, old or new, with this name in the country
-        score += 0.2 if parent else 0.08 if district else 0.0
-        score += 0.08 if secondary else 0.0
+        score += 0.25 if parent else 0.08 if district else 0.0
+        score += 0.2 if secondary else 0.0  # two names in the address agree on the commune
         score += 0.02 if unit.level == CURRENT_COMMUNE else 0.0
+        if unit.level == OLD_COMMUNE and not (parent or district):
+            score -= 0.12  # an old commune named without its district: weaker than a new one
         score -= 0.35 if prov_conflict else 0.0
         score -= 0.15 if dist_conflict else 0.0
-        score -= 0.25 if also_province else 0.1 if OLD_DISTRICT in levels else 0.0
-        quality = m.quality * _accent_factor(m, unit, accented)
+        if not prov_support:
+            score -= 0.25 if also_province else 0.1 if OLD_DISTRICT in levels else 0.0
+        elif CURRENT_PROVINCE in levels:
+            score -= (
+                0.2  # "Bình Thuận, Tuyên Quang": the bare current province name is the province
+            )
+        elif also_province:
+            score -= 0.05
+        elif OLD_DISTRICT in levels:
+            score -= 0.1
+        score -= m.loose
+        quality = m.quality * kind_factor * _accent_factor(m, unit, accented)
         return max(0.0, score) * quality  # may pass 1: ranks; clipped in the result
 
     # -- the answer ------------------------------------------------------------------------
@@ -179,7 +207,7 @@ class Resolver:
         if not ranked or ranked[0].raw < MATCH_FLOOR:
             return self._no_commune(text, mentions, ranked)
         best = ranked[0]
-        close = [p for p in ranked if p.raw >= best.raw - AMBIGUITY_MARGIN]
+        close = [p for p in ranked if p.raw >= best.raw * (1 - AMBIGUITY_MARGIN)]
         if len(close) > 1:
             return self._ambiguous(text, close)
         return self._matched(text, best)

@@ -8,13 +8,14 @@ pre-2025 communes carry their old centroid and the current communes the crosswal
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis.boundaries import boundary_version
-from gis.gazetteer_sources import KIND_OF_TYPE, SourceUnit, read_sources
+from gis.gazetteer_sources import KIND_OF_TYPE, SourceUnit, kind_of, read_sources
 from gis.normalise import accent_key, compact, fold
 
 CURRENT_PROVINCE, CURRENT_COMMUNE = "NP", "NC"
@@ -34,6 +35,7 @@ EXTRA_PROVINCE_NAMES = {
     "46": ("thuathienhue", "tthue"),
     "48": ("dng",),
 }
+_NON_WORD = re.compile(r"[\W_]+")
 SHORT_KEY_LEN = 3  # keys this short need a type word or a whole part of the address
 
 
@@ -54,6 +56,7 @@ class Unit:
     lat: float | None
     loaded: bool = False
     accent: str = ""
+    accent_compact: str = ""  # accented key without spaces or punctuation
     key: str = ""
     keywords: tuple[str, ...] = ()  # the package's folded spellings, typed or not
 
@@ -123,6 +126,7 @@ class Gazetteer:
                 )  # fmt: skip
                 self.units.append(unit)
             unit.code, unit.name, unit.full_name = r.code, r.name, r.full_name
+            unit.kind = kind_of(r.full_name) or unit.kind
             unit.lon, unit.lat, unit.loaded = r.lon, r.lat, True
         for unit in self.units:
             if unit.level == CURRENT_COMMUNE and not unit.loaded:
@@ -140,6 +144,7 @@ class Gazetteer:
             if unit.level == "gone":
                 continue
             unit.accent = accent_key(unit.name)
+            unit.accent_compact = _NON_WORD.sub("", unit.accent)
             unit.key = compact(unit.name)
             if unit.level == CURRENT_COMMUNE:
                 self.commune_by_code[unit.code] = unit.uid

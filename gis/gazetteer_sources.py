@@ -50,7 +50,8 @@ def _short(full_name: str, type_name: str | None) -> str:
     return full_name
 
 
-def _kind(full_name: str) -> str:
+def kind_of(full_name: str) -> str:
+    """Folded type of a full unit name ('Xã Gia Viễn' → 'xa'); '' when none."""
     for type_name in sorted(KIND_OF_TYPE, key=len, reverse=True):
         if full_name.startswith(type_name + " "):
             return KIND_OF_TYPE[type_name]
@@ -98,7 +99,7 @@ def read_sources() -> tuple[SourceUnit, ...]:
             units.append(
                 SourceUnit(
                     key=r["provinceKey"], level="NP", name=r["provinceShort"],
-                    full_name=r["province"], kind=_kind(r["province"]),
+                    full_name=r["province"], kind=kind_of(r["province"]),
                     code=r["provinceCode"], parent_key=None,
                     keywords=_keywords(r["provinceKeywords"]),
                     lon=r["provinceLon"], lat=r["provinceLat"], province_code=r["provinceCode"],
@@ -142,7 +143,7 @@ def read_sources() -> tuple[SourceUnit, ...]:
             units.append(
                 SourceUnit(
                     key=pkey, level="OP", name=r["provinceShort"], full_name=r["province"],
-                    kind=_kind(r["province"]), code=r["provinceCode"], parent_key=None,
+                    kind=kind_of(r["province"]), code=r["provinceCode"], parent_key=None,
                     keywords=_keywords(r["provinceKeywords"]),
                     lon=r["provinceLon"], lat=r["provinceLat"],
                     successors=tuple(province_successors.get(pkey, ())),

@@ -17,7 +17,7 @@ _TONE_PLACEMENT = {
     "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
     "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }  # fmt: skip
-_TONE_RE = re.compile("|".join(_TONE_PLACEMENT))
+_TONE_RE = re.compile("(?:" + "|".join(_TONE_PLACEMENT) + r")(?!\w)")  # open syllables only
 _FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
 
 # Glued words: "NinhBình" → "Ninh Bình", "P.6" → "P. 6", "Phường06" → "Phường 06".
