@@ -25,6 +25,9 @@ demo: system-deps $(BIN)/tuquan
 	$(BIN)/tuquan db start
 	$(BIN)/tuquan db upgrade
 	$(BIN)/tuquan boundaries fetch --province 37 $(DEMO_SOURCE)
+	$(BIN)/tuquan coverage --province 37
+	$(BIN)/tuquan hotspots --province 37
+	$(BIN)/tuquan candidates --province 37 --k 5 --radius-m 3000
 
 test: system-deps $(BIN)/tuquan
 	$(BIN)/pytest

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from gis.coverage import commune_coverage, site_states
 from gis.errors import InputError
 from gis.hotspots_grid import cell_centres, cells_of
-from gis.incident_filter import IncidentFilter, incident_points
+from gis.incident_filter import IncidentFilter, NoIncidents, incident_points
 from gis.population import population_as_of
 from gis.results import StoredResult, compute_or_read
 from gis.weights import METRIC_CRS
@@ -151,7 +151,7 @@ def choose_sites(
     window = IncidentFilter(province, window.start, window.end, window.categories).check(engine)
     lon_d, lat_d, weight, left_out = _demand(engine, province, window, demand, as_of)
     if weight.sum() <= 0:
-        raise InputError(
+        raise NoIncidents(
             f"no {demand} to cover in province {province} "
             f"({left_out} incidents located only to their commune or coarser)",
             "load precisely located incidents, or choose --demand population",

@@ -16,7 +16,7 @@ from scipy.signal import fftconvolve
 from sqlalchemy.engine import Engine
 
 from gis.errors import InputError
-from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, incident_points
+from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, NoIncidents, incident_points
 from gis.results import StoredResult, compute_or_read
 from gis.weights import METRIC_CRS
 
@@ -72,7 +72,7 @@ def kernel_density(
     incidents = incidents.check(engine)
     points = incident_points(engine, incidents)
     if len(points) == 0:
-        raise InputError(
+        raise NoIncidents(
             f"no incident in the window is located finer than its commune "
             f"({points.left_out} known only to their commune or province)",
             "a density surface needs coordinates or street addresses",

@@ -19,7 +19,7 @@ from scipy import stats
 from sqlalchemy.engine import Engine
 
 from gis.errors import InputError
-from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, incident_counts
+from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, NoIncidents, incident_counts
 from gis.results import StoredResult, compute_or_read
 from gis.weights import Neighbours, commune_contiguity
 
@@ -135,6 +135,11 @@ def commune_hotspots(
     """
     incidents = incidents.check(engine)
     counts = incident_counts(engine, incidents)
+    if counts["incidents"].sum() == 0:
+        raise NoIncidents(
+            f"no incidents in the window ({counts.attrs['left_out']} known only to the province)",
+            "import incidents first, or widen the window and categories",
+        )
     contiguity = commune_contiguity(engine, counts["code"].to_numpy(), islands=islands)
     value = counts["incidents"] / counts["area_km2"] if per_km2 else counts["incidents"]
     gi = gi_star(value.to_numpy(float), contiguity, permutations=permutations, seed=seed, fdr=fdr)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from gis.commune_index import CommuneIndex
 from gis.errors import InputError
 from gis.hotspots import DEFAULT_SEED, gi_star, summarise_bins
-from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, incident_points
+from gis.incident_filter import ALL_INCIDENTS, IncidentFilter, NoIncidents, incident_points
 from gis.results import StoredResult, compute_or_read
 from gis.weights import METRIC_CRS, distance_band
 
@@ -118,7 +118,7 @@ def grid_hotspots(
     incidents = incidents.check(engine)
     points = incident_points(engine, incidents)
     if len(points) == 0:
-        raise InputError(
+        raise NoIncidents(
             f"no incident in the window is located finer than its commune "
             f"({points.left_out} known only to their commune or province)",
             "grid hotspots need coordinates or street addresses; use commune hotspots instead",

@@ -14,6 +14,11 @@ from sqlalchemy.engine import Engine
 from gis.domain import FINER_THAN_COMMUNE, INCIDENT_CATEGORIES, keys
 from gis.errors import InputError, NotFound
 
+
+class NoIncidents(InputError):
+    """The analysis has no incidents to work on (not a fault of the data: there are none)."""
+
+
 LOCAL_TZ = "Asia/Ho_Chi_Minh"  # dates of a window are days in Vietnam (UTC+7)
 
 

@@ -122,14 +122,14 @@ def _dominant(shares: pd.DataFrame, codes: pd.Series) -> tuple[list, list]:
 
 def rank_candidates(
     engine: Engine,
-    province: str,
+    province: str | None,
     *,
     as_of: date | None = None,
     incidents: IncidentFilter | None = None,
     weights: RankingWeights = RankingWeights(),
     islands: str = "nearest",
 ) -> pd.DataFrame:
-    """Communes of ``province`` without an active model on ``as_of``, best first.
+    """Communes of ``province`` (None: the whole country) without an active model, best first.
 
     Columns: rank, code, name, province_code, incidents, rate, rate_basis (per_1000_people
     | per_km2), z, neighbours, covered_neighbours, gap_share, gap_districts, f_<factor>
@@ -221,7 +221,7 @@ def _explain(frame: pd.DataFrame, lang: str) -> list[str]:
 
 def candidates_result(
     engine: Engine,
-    province: str,
+    province: str | None,
     *,
     as_of: date | None = None,
     incidents: IncidentFilter | None = None,
@@ -249,5 +249,5 @@ def candidates_result(
         return frame, {"candidates": len(frame), "weights": weights.normalised()}
 
     return compute_or_read(
-        engine, "candidates", province, params, compute, "commune", refresh=refresh
+        engine, "candidates", province or "all", params, compute, "commune", refresh=refresh
     )

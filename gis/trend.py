@@ -28,7 +28,13 @@ from sqlalchemy.engine import Engine
 from gis.domain import Term
 from gis.errors import InputError
 from gis.hotspots import DEFAULT_SEED, gi_star
-from gis.incident_filter import ALL_INCIDENTS, LOCAL_TZ, IncidentFilter, incident_counts
+from gis.incident_filter import (
+    ALL_INCIDENTS,
+    LOCAL_TZ,
+    IncidentFilter,
+    NoIncidents,
+    incident_counts,
+)
 from gis.results import StoredResult, compute_or_read
 from gis.weights import commune_contiguity
 
@@ -151,6 +157,8 @@ def emerging_hotspots(
     """
     incidents = incidents.check(engine)
     years = _years(engine, incidents)
+    if not years:
+        raise NoIncidents("no incidents in the window", "import incidents first")
     if len(years) < MIN_YEARS:
         raise InputError(
             f"a trend needs at least {MIN_YEARS} years of incidents; the window has "

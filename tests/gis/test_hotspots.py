@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose
 
 from gis.errors import InputError, NotFound
 from gis.hotspots import IncidentFilter, commune_hotspots, confidence_bins, gi_star, hotspots_result
+from gis.incident_filter import NoIncidents
 from gis.weights import Neighbours
 from tests.gis import analysis_fixtures as fx
 from tests.gis.analysis_fixtures import commune_points, insert_incidents, neighbours_of
@@ -162,10 +163,14 @@ def test_bad_input_is_refused_with_a_hint_and_nothing_is_written(analysis_engine
         hotspots_result(analysis_engine, IncidentFilter("37", date(2024, 1, 1), date(2023, 1, 1)))
     with pytest.raises(NotFound, match="no communes are loaded for province 99"):
         hotspots_result(analysis_engine, IncidentFilter("99"))
-    with pytest.raises(InputError, match="Gi\\* needs values that differ") as info:
+    with pytest.raises(NoIncidents, match="no incidents in the window") as info:
         hotspots_result(analysis_engine, IncidentFilter("37"))  # no incidents at all
     assert "widen" in info.value.hint
     assert snapshot(analysis_engine, "analysis_result", "incident") == before
+    points = commune_points(analysis_engine)  # one incident in every commune: no variation
+    insert_incidents(analysis_engine, points.lon, points.lat, commune_code=points.code.tolist())
+    with pytest.raises(InputError, match="Gi\\* needs values that differ"):
+        hotspots_result(analysis_engine, IncidentFilter("37"))
 
 
 def test_results_are_kept_and_recomputed_when_incidents_change(analysis_engine):

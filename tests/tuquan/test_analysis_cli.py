@@ -108,3 +108,12 @@ def test_population_import(cli, analysis_url, analysis_engine, tmp_path):
     code, stdout, stderr = cli(analysis_url, "population-import", str(path))
     assert code == 0, stderr
     assert "2 rows (2 new, 0 updated), years 2024" in stdout
+
+
+def test_no_incidents_yet_is_a_note_not_an_error(cli, analysis_url, analysis_engine):
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--province", "37")
+    assert code == 0, stderr
+    assert "nothing to analyse" in stdout and "no incidents in the window" in stdout
+    code, stdout, stderr = cli(analysis_url, "candidates", "--province", "37")
+    assert code == 0, stderr
+    assert "Xếp hạng / ranking" in stdout and "no incidents to cover" in stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from datetime import date
 from pathlib import Path
@@ -104,6 +105,23 @@ def _table(title: str, frame: pd.DataFrame, columns: dict[str, str], formats=Non
     return table
 
 
+def _note_when_empty(command):
+    """No incidents yet is a state, not an error: say so and exit 0."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from gis.incident_filter import NoIncidents
+
+        try:
+            return command(*args, **kwargs)
+        except NoIncidents as exc:
+            context.console.print(f"[yellow]Chưa có dữ liệu / nothing to analyse:[/] {exc.message}")
+            if exc.hint:
+                context.console.print(f"  → {exc.hint}")
+
+    return run
+
+
 def _pct(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 
@@ -166,6 +184,7 @@ def coverage(
         write_rows(result.frame, "commune", out)
 
 
+@_note_when_empty
 def hotspots(
     province: Province = None,
     start: Start = None,
@@ -280,6 +299,7 @@ def hotspots(
         write_rows(result.frame, geometry, out)
 
 
+@_note_when_empty
 def candidates(
     province: Province = None,
     k: Annotated[int, typer.Option("--k", help="New sites to choose")] = 5,
@@ -339,6 +359,8 @@ def candidates(
     for line in ranking.frame.head(3)["explanation_vi"]:
         context.console.print(f"  • {line}")
     _stamp(ranking)
+    if out:
+        write_rows(ranking.frame, "commune", out)
     sites = covering_result(
         engine,
         code,
@@ -368,8 +390,6 @@ def candidates(
         f"phủ trước / before: {_pct(s['share_before'])} → sau / after: {_pct(s['share_after'])} "
         f"({s['existing_sites']} existing sites fixed; solver {s['solver_status']})"
     )
-    if out:
-        write_rows(ranking.frame, "commune", out)
 
 
 def population_import(
