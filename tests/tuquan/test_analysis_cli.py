@@ -117,3 +117,6 @@ def test_no_incidents_yet_is_a_note_not_an_error(cli, analysis_url, analysis_eng
     code, stdout, stderr = cli(analysis_url, "candidates", "--province", "37")
     assert code == 0, stderr
     assert "Xếp hạng / ranking" in stdout and "no incidents to cover" in stdout
+    code, stdout, stderr = cli(analysis_url, "coverage", "--province", "37")
+    assert code == 0, stderr
+    assert "0.0%" in stdout  # no site yet: nothing covered
