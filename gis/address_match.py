@@ -8,6 +8,7 @@ parts ("thôn 3", "số 12 ngõ 5") are skipped unless a type word follows them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -183,11 +184,12 @@ def _type_at(folded: list[str], i: int, accents: list[str] | None = None):
     return found
 
 
+_GLUED_RE = re.compile(f"^({'|'.join(GLUED_TYPES)})(..+)$")
+
+
 def _glued_type(token: str) -> tuple[str, str] | None:
-    for prefix in GLUED_TYPES:
-        if token.startswith(prefix) and len(token) > len(prefix) + 1:
-            return ONE_WORD_TYPES[prefix], token[len(prefix) :]
-    return None
+    m = _GLUED_RE.match(token)
+    return (ONE_WORD_TYPES[m.group(1)], m.group(2)) if m else None
 
 
 def _mark_loose(mentions, folded, offset, failed_types, streets, accents, accented) -> None:

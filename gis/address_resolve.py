@@ -24,13 +24,13 @@ from gis.gazetteer import (
 )
 from gis.gazetteer_sources import COMMUNE_KINDS, DISTRICT_KINDS, PROVINCE_KINDS
 from gis.geocode_result import Candidate, GeocodeResult, unmatched
-from gis.normalise import accent_key
 
 _WORDS = re.compile(r"[\W_]+")
 
 MATCH_FLOOR = 0.5  # below this the best proposal is not an answer
 AMBIGUITY_MARGIN = 0.12  # a runner-up within 12 % of the best makes the answer ambiguous
 FETCH_HINT = "`tuquan boundaries fetch --province {code}`"
+PRUNE_ABOVE = 0.95  # see Resolver.proposals
 
 
 _PROVINCE_SET = set(PROVINCE_LEVELS)
@@ -63,7 +63,7 @@ class Proposal:
 def _accent_factor(mention: Mention, unit: Unit, accented: bool) -> float:
     if not accented or not mention.accent:
         return 1.0
-    return 1.0 if _WORDS.sub("", accent_key(mention.accent)) == unit.accent_compact else 0.8
+    return 1.0 if mention.accent.replace(" ", "") == unit.accent_compact else 0.8
 
 
 class Resolver:
@@ -82,11 +82,15 @@ class Resolver:
         ]
         typed_districts = [m for m in mentions if m.kind in DISTRICT_KINDS and m.kind != "thanhpho"]
         out: list[Proposal] = []
+        deferred = []
         g = self.g
+        hinted = {c for m, e in zip(mentions, evidence, strict=True) if m in strong
+                  for c in e.provinces}  # fmt: skip
         for m, e in zip(mentions, evidence, strict=True):
             others = [(n, f) for n, f in zip(mentions, evidence, strict=True) if not n.overlaps(m)]
             prov_strong = any(not n.overlaps(m) for n in strong)
             dist_typed = any(not n.overlaps(m) for n in typed_districts)
+            args = (m, e, others, prov_strong, dist_typed, accented)
             for uid in m.uids:
                 unit = g.units[uid]
                 for code in self._targets(unit, m):
@@ -94,15 +98,21 @@ class Resolver:
                     if cid is None:
                         continue
                     commune = g.units[cid]
-                    raw = self._score(m, e, unit, commune, others, prov_strong, dist_typed,
-                                      accented)  # fmt: skip
-                    out.append(Proposal(commune, unit, m, raw))
+                    if prov_strong and commune.province_code not in hinted:
+                        deferred.append((commune, unit, args))  # contradicted by the province
+                        continue
+                    out.append(Proposal(commune, unit, m, self._score(unit, commune, *args)))
+        # A proposal the written province contradicts scores at most ~0.82: it matters only
+        # when nothing else reaches PRUNE_ABOVE.
+        if deferred and max((p.raw for p in out), default=0.0) < PRUNE_ABOVE:
+            for commune, unit, args in deferred:
+                out.append(Proposal(commune, unit, args[0], self._score(unit, commune, *args)))
         out.sort(key=lambda p: -p.raw)
         return out
 
     def _evidence(self, m: Mention, accented: bool) -> _Evidence:
         g = self.g
-        written = _WORDS.sub("", accent_key(m.accent)) if accented and m.accent else None
+        written = m.accent.replace(" ", "") if accented and m.accent else None
         provinces: set[str] = set()
         districts: dict[int, tuple[str, ...]] = {}
         communes: dict[int, tuple[str, ...]] = {}
@@ -135,7 +145,7 @@ class Resolver:
             return unit.successors  # island districts that became one special zone
         return ()
 
-    def _score(self, m, e, unit, commune, others, prov_strong, dist_typed, accented) -> float:
+    def _score(self, unit, commune, m, e, others, prov_strong, dist_typed, accented) -> float:
         g = self.g
         kind_factor = 1.0
         if m.kind in COMMUNE_KINDS:

@@ -31,6 +31,7 @@ _LABELS = re.compile(
     r"toa do|vi do|kinh do|gps|coordinates?)\b|[:=()\[\]]",
     re.IGNORECASE,
 )
+_HAS_DIGIT = re.compile(r"\d")
 _NUMBER = r"[-+]?\d{1,3}(?:[.]\d+)?"
 _DECIMAL_PAIR = re.compile(rf"^\s*({_NUMBER})\s*[,;/\s]\s*({_NUMBER})\s*$")
 _COMMA_DECIMAL_PAIR = re.compile(r"^\s*([-+]?\d{1,3},\d+)\s*[;/\s]\s*([-+]?\d{1,3},\d+)\s*$")
@@ -100,7 +101,7 @@ def _ordered(a: float, b: float) -> ParsedPoint:
 
 def parse_point(text: str) -> ParsedPoint | None:
     """The point written in ``text``; None when the text is not coordinates at all."""
-    if len(text) > 120 or not any(c.isdigit() for c in text):
+    if len(text) > 120 or not _HAS_DIGIT.search(text):
         return None
     cleaned = _LABELS.sub(" ", text).strip()
     for pattern in (_DECIMAL_PAIR, _COMMA_DECIMAL_PAIR):

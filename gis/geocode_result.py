@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 STATUSES = ("matched", "ambiguous", "unmatched", "invalid")
 
@@ -37,7 +37,13 @@ class GeocodeResult:
 
     def as_dict(self) -> dict:
         """Plain data (JSON-ready); candidates as dicts."""
-        return asdict(self)
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["candidates"] = [
+            {"commune_code": c.commune_code, "commune_name": c.commune_name,
+             "province_code": c.province_code, "score": c.score}
+            for c in self.candidates
+        ]  # fmt: skip
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> GeocodeResult:
@@ -49,6 +55,9 @@ class GeocodeResult:
     def for_text(self, text: str) -> GeocodeResult:
         """The same answer for another spelling of the same normalised text."""
         return replace(self, text=text, candidates=list(self.candidates))
+
+
+_FIELDS = tuple(f.name for f in fields(GeocodeResult) if f.name != "candidates")
 
 
 def invalid(text: str, reason: str) -> GeocodeResult:

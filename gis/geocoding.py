@@ -285,7 +285,9 @@ def _unusable(value) -> str | None:
     text = nfc(value)
     if not any(c.isalnum() for c in text):
         return "trống / empty input (no letters or digits)"
-    printable = sum(c.isprintable() for c in value)
+    if value.isprintable():
+        return None
+    printable = sum(c.isprintable() or c in "\n\r\t" for c in value)
     if printable < 0.9 * len(value) or "\ufffd" in value:
         return "không phải văn bản / binary or garbled input"
     return None
