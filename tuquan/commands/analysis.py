@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import enum
-import functools
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from gis.errors import InputError
 from tuquan import context
+from tuquan.commands import analysis_output as show
 
 Province = Annotated[
     str | None, typer.Option(help="Province code (e.g. 37 for Ninh Bình), or 'all'; default 37")
@@ -37,104 +35,18 @@ class HotspotKind(enum.StrEnum):
     trend = "trend"
 
 
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD") from None
-
-
-def _province(value: str | None) -> str | None:
-    value = value or context.settings().default_province
-    return None if value == "all" else value
-
-
-def _filter(province, start, end, categories):
-    from gis.incident_filter import IncidentFilter
-
-    return IncidentFilter(
-        _province(province),
-        _date(start, "--start"),
-        _date(end, "--end"),
-        tuple(categories) if categories else None,
-    )
-
-
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """Lists and dicts as JSON text, for CSV cells and GeoJSON properties."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].map(lambda v: isinstance(v, list | dict | tuple)).any():
-            out[column] = out[column].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
-    return out
-
-
-def _check_out(path: Path | None) -> None:
-    """Refuse an --out name we cannot write before any work is done."""
-    if path is not None and path.suffix.lower() not in (".csv", ".geojson"):
-        raise InputError(f"--out {path}: unsupported file type", "use a .csv or .geojson name")
-
-
-def write_rows(frame: pd.DataFrame, geometry: str | None, path: Path) -> None:
-    """Write result rows to CSV (UTF-8) or GeoJSON (EPSG:4326)."""
-    from gis.results import with_geometry
-
-    _check_out(path)
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        _flat(frame).to_csv(path, index=False, encoding="utf-8")
-    else:
-        with_geometry(context.engine(), _flat(frame), geometry).to_file(path, driver="GeoJSON")
-    context.console.print(f"→ {path} ({len(frame)} rows)")
-
-
-def _stamp(result) -> None:
-    where = "kept result" if not result.recomputed else f"computed in {result.seconds:.2f} s"
-    as_of = result.data_as_of.isoformat(timespec="seconds") if result.data_as_of else "—"
-    context.console.print(f"[dim]{where}; data as of {as_of}[/]")
-
-
-def _table(title: str, frame: pd.DataFrame, columns: dict[str, str], formats=None) -> Table:
-    formats = formats or {}
-    table = Table(*columns.values(), title=title)
-    for row in frame[list(columns)].itertuples(index=False):
-        table.add_row(*(formats.get(c, str)(v) for c, v in zip(columns, row, strict=True)))
-    return table
-
-
-def _note_when_empty(command):
-    """No incidents yet is a state, not an error: say so and exit 0."""
-
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        from gis.incident_filter import NoIncidents
-
-        try:
-            return command(*args, **kwargs)
-        except NoIncidents as exc:
-            context.console.print(f"[yellow]Chưa có dữ liệu / nothing to analyse:[/] {exc.message}")
-            if exc.hint:
-                context.console.print(f"  → {exc.hint}")
-
-    return run
-
-
-def _pct(value) -> str:
-    return "—" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
-
-
 def coverage(
     province: Province = None, as_of: AsOf = None, out: Out = None, refresh: Refresh = False
 ) -> None:
     """Độ phủ mô hình / coverage: communes covered, by component and kind, year by year."""
     from gis.coverage import coverage_result
 
-    _check_out(out)
+    show.check_out(out)
     result = coverage_result(
-        context.engine(), _province(province), _date(as_of, "--as-of"), refresh=refresh
+        context.engine(),
+        show.province_code(province),
+        show.parse_date(as_of, "--as-of"),
+        refresh=refresh,
     )
     provinces = pd.DataFrame(result.summary["provinces"])
     columns = {
@@ -146,26 +58,26 @@ def coverage(
         "population_share": "dân số / population",
     }
     context.console.print(
-        _table(
+        show.table(
             "Độ phủ / coverage",
             provinces,
             columns,
-            {"covered_share": _pct, "population_share": _pct},
+            {"covered_share": show.pct, "population_share": show.pct},
         )
     )
     shares = {c: c.replace("share_", "") for c in provinces.columns if c.startswith("share_")}
     context.console.print(
-        _table(
+        show.table(
             "Theo thành phần và loại / by component and kind",
             provinces,
             {"province_code": "tỉnh", **shares},
-            dict.fromkeys(shares, _pct),
+            dict.fromkeys(shares, show.pct),
         )
     )
     years = pd.DataFrame(result.summary["years"])
     if len(years):
         context.console.print(
-            _table(
+            show.table(
                 "Theo năm / year by year",
                 years,
                 {
@@ -176,15 +88,15 @@ def coverage(
                     "lost_communes": "dừng / lost",
                     "covered_share": "tỉ lệ / share",
                 },
-                {"covered_share": _pct},
+                {"covered_share": show.pct},
             )
         )
-    _stamp(result)
+    show.stamp(result)
     if out:
-        write_rows(result.frame, "commune", out)
+        show.write_rows(result.frame, "commune", out)
 
 
-@_note_when_empty
+@show.note_when_empty
 def hotspots(
     province: Province = None,
     start: Start = None,
@@ -205,9 +117,9 @@ def hotspots(
     refresh: Refresh = False,
 ) -> None:
     """Điểm nóng / hotspots: Gi* per commune or H3 cell, kernel density, or trends."""
-    _check_out(out)
+    show.check_out(out)
     engine = context.engine()
-    incidents = _filter(province, start, end, category)
+    incidents = show.incident_filter(province, start, end, category)
     if kind == HotspotKind.communes:
         from gis.hotspots import hotspots_result
 
@@ -283,7 +195,7 @@ def hotspots(
         geometry = "commune"
     number = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
     context.console.print(
-        _table(
+        show.table(
             f"Điểm nóng / hotspots ({kind.value})", shown, columns, dict.fromkeys(columns, number)
         )
     )
@@ -294,12 +206,12 @@ def hotspots(
             f"{result.summary['left_out']} vụ việc không đủ chính xác bị loại / incidents "
             "left out (located only to their commune or province)"
         )
-    _stamp(result)
+    show.stamp(result)
     if out:
-        write_rows(result.frame, geometry, out)
+        show.write_rows(result.frame, geometry, out)
 
 
-@_note_when_empty
+@show.note_when_empty
 def candidates(
     province: Province = None,
     k: Annotated[int, typer.Option("--k", help="New sites to choose")] = 5,
@@ -320,13 +232,13 @@ def candidates(
     from gis.covering import covering_result
     from gis.planning import RankingWeights, candidates_result
 
-    _check_out(out)
-    code = _province(province)
+    show.check_out(out)
+    code = show.province_code(province)
     if code is None:
         raise InputError("candidates are chosen per province", "give --province CODE")
     engine = context.engine()
-    incidents = _filter(code, start, end, category)
-    when = _date(as_of, "--as-of")
+    incidents = show.incident_filter(code, start, end, category)
+    when = show.parse_date(as_of, "--as-of")
     ranking = candidates_result(
         engine,
         code,
@@ -349,7 +261,7 @@ def candidates(
     }
     two = lambda v: f"{v:.2f}" if isinstance(v, float) else str(v)  # noqa: E731
     context.console.print(
-        _table(
+        show.table(
             "Xếp hạng / ranking (contributions)",
             ranking.frame.head(top),
             columns,
@@ -358,9 +270,9 @@ def candidates(
     )
     for line in ranking.frame.head(3)["explanation_vi"]:
         context.console.print(f"  • {line}")
-    _stamp(ranking)
+    show.stamp(ranking)
     if out:
-        write_rows(ranking.frame, "commune", out)
+        show.write_rows(ranking.frame, "commune", out)
     sites = covering_result(
         engine,
         code,
@@ -373,7 +285,7 @@ def candidates(
     )
     s = sites.summary
     context.console.print(
-        _table(
+        show.table(
             f"{k} địa điểm mới / new sites (radius {radius_m:g} m, {demand})",
             sites.frame,
             {
@@ -383,11 +295,12 @@ def candidates(
                 "marginal_gain": "thêm / gain",
                 "share_after": "phủ / covered",
             },
-            {"marginal_gain": two, "share_after": _pct},
+            {"marginal_gain": two, "share_after": show.pct},
         )
     )
     context.console.print(
-        f"phủ trước / before: {_pct(s['share_before'])} → sau / after: {_pct(s['share_after'])} "
+        f"phủ trước / before: {show.pct(s['share_before'])} → "
+        f"sau / after: {show.pct(s['share_after'])} "
         f"({s['existing_sites']} existing sites fixed; solver {s['solver_status']})"
     )
 
