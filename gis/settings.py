@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     basemap: str = "offline"
     basemap_attribution: str | None = None
 
+    # Optional online refinement of commune-level geocodes to street level: the base URL of
+    # a Nominatim-compatible search service. Unset (the default): fully offline.
+    geocode_online_url: str | None = None
+    geocode_online_timeout_s: float = 5.0
+    geocode_online_min_interval_s: float = 1.0  # Nominatim's usage policy: 1 request/s
+    geocode_online_max_requests: int = 1000  # per batch; the rest keep their offline result
+    geocode_online_user_agent: str = "tuquan-geocoder"
+
     @property
     def pg_data_dir(self) -> Path:
         return self.home / "pg"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from gis.errors import TuquanError
-from tuquan.commands import access, analysis, boundaries, db, serve
+from tuquan.commands import access, analysis, boundaries, db, geocode, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
@@ -28,6 +28,7 @@ app.command("coverage")(analysis.coverage)
 app.command("hotspots")(analysis.hotspots)
 app.command("candidates")(analysis.candidates)
 app.command("population-import")(analysis.population_import)
+app.command("geocode")(geocode.geocode)
 
 
 def run(argv: list[str] | None = None) -> int:
