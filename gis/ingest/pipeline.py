@@ -1,0 +1,294 @@
+"""One import, start to end: open, recognise headers, stream chunks, stage, upsert, report.
+
+The whole import is one transaction: in all-or-nothing mode any bad row means nothing is
+written (every bad row is still reported); with ``skip_bad_rows`` the good rows are written
+and the bad ones recorded with the batch; a dry run does everything, then rolls back.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from gis.errors import InputError
+from gis.ingest import writer
+from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
+from gis.ingest.locate import Locator
+from gis.ingest.prepare import prepare_incidents, prepare_sites
+from gis.ingest.readers import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW, open_table
+from gis.ingest.report import ProblemLog, RowProblem
+from gis.ingest.validate import Context, strip_cells
+from gis.progress import NoProgress, Progress
+
+CHUNK_ROWS = 100_000
+REQUIRED = {"incidents": ("occurred_at", "category"), "sites": ("name", "kind")}
+PLACE_FIELDS = ("address", "lat", "lon", "coords", GEOMETRY_LON)
+
+
+@dataclass
+class ImportOptions:
+    """How to import: mode, dry run, header mapping, defaults for missing columns."""
+
+    skip_bad_rows: bool = False
+    dry_run: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)  # field key → header in the file
+    source: str = "default"  # incidents: source of rows without a source column
+    synthetic: bool = False  # label every row as synthetic (demo data)
+    imported_by: str | None = None
+    chunk_rows: int = CHUNK_ROWS
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do), and every problem found."""
+
+    kind: str
+    file: Path
+    sha256: str
+    format: str
+    mode: str
+    dry_run: bool
+    columns: dict[str, str]  # field key → header used
+    ignored_columns: list[str]  # personal data and unrecognised columns
+    personal_columns: list[str]
+    problems: ProblemLog
+    batch_id: int | None = None
+    rows_total: int = 0
+    rows_imported: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    synthetic_rows: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+
+    def _timed(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - since
+        return now
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.problems.rejected_rows
+
+    @property
+    def accepted(self) -> bool:
+        """True when the rows were (or, in a dry run, would be) written."""
+        return self.problems.errors == 0 or self.mode == "skip_bad_rows"
+
+    @property
+    def written(self) -> bool:
+        return self.accepted and not self.dry_run
+
+    def summary(self) -> dict:
+        """Plain counts for reports and JSON output."""
+        return {
+            "file": str(self.file), "kind": self.kind, "format": self.format,
+            "sha256": self.sha256, "mode": self.mode, "dry_run": self.dry_run,
+            "written": self.written, "batch_id": self.batch_id,
+            "rows_total": self.rows_total, "rows_imported": self.rows_imported,
+            "rows_rejected": self.rows_rejected, "inserted": self.inserted,
+            "updated": self.updated, "unchanged": self.unchanged,
+            "errors": self.problems.errors, "warnings": self.problems.warnings,
+            "columns": self.columns, "ignored_columns": self.ignored_columns,
+            "encoding": self.encoding, "delimiter": self.delimiter,
+        }  # fmt: skip
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _header_chooser(kind: str, mapping: dict[str, str]):
+    """Pick the header row: the first of the most-recognised rows among the first lines."""
+    wanted = {h.strip() for h in mapping.values()}
+
+    def choose(rows: list[list[str]]) -> int:
+        scores = [
+            len(recognise(kind, [str(c) for c in row])) + len(wanted & {str(c) for c in row})
+            for row in rows
+        ]
+        return max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+
+    return choose
+
+
+def _columns(kind: str, table, options: ImportOptions, log: ProblemLog) -> dict[str, int]:
+    headers = table.headers
+    found = recognise(kind, headers)
+    if table.format == "geojson":
+        n = len(headers)
+        found.update({GEOMETRY_LON: n - 3, GEOMETRY_LAT: n - 2, GEOMETRY_KIND: n - 1})
+    found = apply_mapping(kind, headers, found, options.mapping)
+    labels = {f.key: f.label for f in fields_for(kind)}
+    listed = ", ".join(repr(h) for h in headers if h and not h.startswith("__")) or "(none)"
+    for key in REQUIRED[kind]:
+        if key not in found:
+            log.add(
+                RowProblem(
+                    table.header_row, labels[key], None,
+                    f"thiếu cột bắt buộc / missing required column {labels[key]}; columns "
+                    f"found: {listed}. Rename the column or use --mapping {key}=<header>",
+                )
+            )  # fmt: skip
+    if not any(k in found for k in PLACE_FIELDS):
+        log.add(
+            RowProblem(
+                table.header_row, "Địa chỉ / address", None,
+                "thiếu cột địa chỉ hoặc tọa độ / no address or coordinates column; columns "
+                f"found: {listed}. Use --mapping address=<header> (or lat=… lon=…)",
+            )
+        )  # fmt: skip
+    return found
+
+
+def import_file(
+    engine: Engine,
+    path: Path,
+    kind: str,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+    locator: Locator | None = None,
+) -> ImportResult:
+    """Import sites or incidents from a CSV, XLSX or GeoJSON file (see module docstring)."""
+    options = options or ImportOptions()
+    progress = progress or NoProgress()
+    started = time.perf_counter()
+    path = Path(path)
+    fields_for(kind)
+    table = open_table(path, _header_chooser(kind, options.mapping))
+    log = ProblemLog()
+    columns = _columns(kind, table, options, log)
+    used = set(columns.values())
+    personal = [h for h in table.headers if h and is_personal(kind, h)]
+    ignored = [
+        h for i, h in enumerate(table.headers) if h and i not in used and not h.startswith("__")
+    ]
+    result = ImportResult(
+        kind=kind, file=path, sha256=sha256_file(path), format=table.format,
+        mode="skip_bad_rows" if options.skip_bad_rows else "all_or_nothing",
+        dry_run=options.dry_run,
+        columns={k: table.headers[i] for k, i in columns.items() if not k.startswith("__")},
+        ignored_columns=ignored, personal_columns=personal, problems=log,
+        encoding=table.encoding, delimiter=table.delimiter,
+    )  # fmt: skip
+    if log.errors:  # the header is unusable: nothing to read
+        result.seconds = time.perf_counter() - started
+        return result
+    ctx = Context(
+        kind=kind, headers=table.headers, columns=columns,
+        locator=locator or Locator(engine), source=options.source, synthetic=options.synthetic,
+    )  # fmt: skip
+    prepare = prepare_sites if kind == "sites" else prepare_incidents
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            batch_id = writer.begin_batch(
+                conn,
+                {
+                    "kind": kind, "file_name": path.name, "sha256": result.sha256,
+                    "imported_by": options.imported_by or getpass.getuser(),
+                    "mode": result.mode, "is_synthetic": options.synthetic,
+                    "source": options.source if kind == "incidents" else None,
+                },
+            )  # fmt: skip
+            writer.create_staging(conn, kind)
+            advance = progress.task(f"Đọc / reading {path.name}", table.total)
+            tick = time.perf_counter()
+            for chunk in table.chunks(options.chunk_rows, advance):
+                tick = result._timed("read", tick)
+                chunk = _drop_empty_rows(chunk)
+                if chunk.empty:
+                    continue
+                result.rows_total += len(chunk)
+                chunk = strip_cells(chunk, columns.values())
+                staged, problems = prepare(chunk, ctx)
+                result.synthetic_rows += int(staged["is_synthetic"].sum())
+                log.add_frame(problems)
+                tick = result._timed("check", tick)
+                writer.copy_staged(conn, kind, staged)
+                result.rows_imported += len(staged)
+                tick = result._timed("stage", tick)
+            _check_duplicates(conn, kind, result)
+            tick = result._timed("stage", tick)
+            if result.accepted:
+                advance = progress.task("Ghi / writing", None)
+                by = options.imported_by or getpass.getuser()
+                counts = (
+                    writer.upsert_sites(conn, batch_id, by)
+                    if kind == "sites"
+                    else writer.upsert_incidents(conn, batch_id)
+                )
+                result.inserted, result.updated = counts["inserted"], counts["updated"]
+                result.unchanged = result.rows_imported - result.inserted - result.updated
+                writer.finish_batch(conn, batch_id, _counts(result, options))
+                writer.store_problems(conn, batch_id, log)
+                advance(1)
+                tick = result._timed("merge", tick)
+            if result.written:
+                transaction.commit()
+                result.batch_id = batch_id
+            else:
+                transaction.rollback()
+        except BaseException:
+            transaction.rollback()
+            raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
+    data = chunk.drop(columns=[ROW, EXTRA], errors="ignore")
+    cells = data.to_numpy(dtype=object)
+    empty = (cells == "").all(axis=1)
+    if EXTRA in chunk:
+        empty &= (chunk[EXTRA] == "").to_numpy()
+    return chunk[~empty] if empty.any() else chunk
+
+
+def _check_duplicates(conn, kind: str, result: ImportResult) -> None:
+    dups = writer.duplicates(conn, kind)
+    if dups.empty:
+        return
+    result.problems.add_frame(
+        pd.DataFrame(
+            {
+                "row": dups["row"], "column": "Mã / reference", "value": dups["ref"],
+                "message": "mã trùng trong tệp / duplicate reference in this file: "
+                "first used at row " + dups["first_row"].astype(str)
+                + " (that row is kept with --skip-bad-rows)",
+                "severity": "error",
+            }
+        )
+    )  # fmt: skip
+    writer.drop_rows(conn, kind, dups["row"].tolist())
+    result.rows_imported -= len(dups)
+
+
+def _counts(result: ImportResult, options: ImportOptions) -> dict:
+    return {
+        "rows_total": result.rows_total, "rows_imported": result.rows_imported,
+        "rows_rejected": result.rows_rejected, "inserted": result.inserted,
+        "updated": result.updated, "unchanged": result.unchanged,
+        "warnings": result.problems.warned_rows,
+        "is_synthetic": options.synthetic
+        or (result.rows_imported > 0 and result.synthetic_rows >= result.rows_imported),
+    }  # fmt: skip
+
+
+def ensure_readable(path: Path) -> None:
+    """Refuse a path that is not a file before any work starts."""
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file", "check the path")

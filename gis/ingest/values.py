@@ -1,0 +1,177 @@
+"""Vectorised parsing of cell text: dates and times, numbers, coordinates, vocabularies.
+
+Each parser takes a Series of str and returns parsed values plus, per row, an error
+message or None, so that a chunk of 100,000 rows is checked with a handful of array
+operations (vocabularies are matched once per distinct value).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from gis.coordinates import parse_point
+
+LOCAL_UTC_OFFSET = pd.Timedelta(hours=7)  # Asia/Ho_Chi_Minh: UTC+7, no daylight saving
+EARLIEST = pd.Timestamp("1990-01-01")
+# dd/mm first: the Vietnamese order. Two-digit years are refused (ambiguous century).
+_DAYS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+_TIMES = ("", " %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S", " %H:%M:%S.%f")
+DATE_FORMATS = (
+    *(f"{d}{t}" for d in _DAYS for t in _TIMES),
+    "%H:%M %d/%m/%Y",
+    "%H:%M:%S %d/%m/%Y",
+)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_SERIALS = (32874, 73051)  # 1990-01-01 .. 2100-01-01
+_ISO_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}.*(?:Z|[+-]\d{2}:?\d{2})$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+DATE_MESSAGE = (
+    "ngày không đọc được / not a date: write dd/mm/yyyy (giờ hh:mm tùy chọn), yyyy-mm-dd "
+    "or use an Excel date cell"
+)
+
+Messages = np.ndarray  # object array: a message per row, or None
+
+
+def _vietnamese_date_words(text: pd.Series) -> pd.Series:
+    """'14h30 ngày 12 tháng 3 năm 2021' → '14:30 12/3/2021'."""
+    from gis.normalise import fold
+
+    t = text.map(lambda v: fold(v))
+    t = t.str.replace(
+        r"\b(\d{1,2})\s*(?:h|gio)\s*(\d{1,2})?(?:\s*(?:p|phut)\b)?", _hours, regex=True
+    )
+    t = t.str.replace(r"\b(?:ngay|luc|vao|gio)\b", " ", regex=True)
+    t = t.str.replace(r"\s*(?:thang|nam)\s*", "/", regex=True)
+    t = t.str.replace(r"\s*([/.-])\s*", r"\1", regex=True)
+    return t.str.replace(r"\s+", " ", regex=True).str.strip(" ,")
+
+
+def _hours(m: re.Match) -> str:
+    return f" {int(m.group(1)):02d}:{int(m.group(2) or 0):02d} "
+
+
+def _try_formats(text: pd.Series, result: pd.Series, memo: dict | None = None) -> None:
+    """Fill NaT entries of ``result`` from ``text`` with the first format that reads them."""
+    todo = result.isna() & (text != "")
+    ranked = (memo or {}).get("ranked")
+    if ranked is None:
+        # Most files use one format: try first the formats that read the first rows.
+        sample = text[todo].head(200)
+        ranked = sorted(
+            DATE_FORMATS,
+            key=lambda f: -pd.to_datetime(sample, format=f, errors="coerce").notna().sum(),
+        )
+        if memo is not None and len(sample):
+            memo["ranked"] = ranked
+    for fmt in ranked:
+        if not todo.any():
+            return
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        hit = parsed.notna()
+        if hit.any():
+            result.loc[parsed.index[hit]] = parsed[hit]
+            todo.loc[parsed.index[hit]] = False
+
+
+def parse_datetimes(
+    text: pd.Series, now: pd.Timestamp | None = None, memo: dict | None = None
+) -> tuple[pd.Series, Messages]:
+    """UTC timestamps (naive values are Asia/Ho_Chi_Minh local time) and per-row messages.
+
+    ``memo`` (one dict per column, kept across chunks) remembers the file's date format.
+    """
+    text = pd.Series(text, dtype=object)
+    local = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    utc = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    offset = text.str.match(_ISO_WITH_OFFSET).astype(bool)
+    if offset.any():
+        utc[offset] = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
+    plain = text.where(~offset, "")
+    _try_formats(plain, local, memo)
+    left = local.isna() & (plain != "")
+    if left.any():
+        serial = plain[left].str.match(_SERIAL)
+        days = pd.to_numeric(plain[left][serial], errors="coerce")
+        days = days[(days >= EXCEL_SERIALS[0]) & (days < EXCEL_SERIALS[1])]
+        local[days.index] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
+    left = local.isna() & (plain != "")
+    if left.any():
+        words = _vietnamese_date_words(plain[left])
+        again = pd.Series(pd.NaT, index=words.index, dtype="datetime64[us]")
+        _try_formats(words, again)
+        local[again.index] = again
+    out = (local - LOCAL_UTC_OFFSET).dt.tz_localize("UTC").where(local.notna(), utc)
+    messages = np.full(len(text), None, dtype=object)
+    bad = (out.isna() & (text != "")).to_numpy()
+    messages[bad] = DATE_MESSAGE
+    now = now or pd.Timestamp.now(tz="UTC")
+    future = (out > now + pd.Timedelta(days=1)).to_numpy()
+    messages[future] = "ngày trong tương lai / date in the future"
+    early = (out < EARLIEST.tz_localize("UTC")).to_numpy()
+    messages[early] = f"ngày trước {EARLIEST:%Y} / date before {EARLIEST:%Y}: a typo?"
+    out[future | early] = pd.NaT
+    return out, messages
+
+
+def add_time_of_day(when: pd.Series, text: pd.Series) -> tuple[pd.Series, Messages]:
+    """``when`` (UTC, from a date-only column) plus the local time written in ``text``."""
+    text = text.astype(str).str.strip()
+    words = text.where(~text.str.contains("h", case=False), _vietnamese_date_words(text))
+    parsed = pd.to_datetime("2000-01-01 " + words, format="%Y-%m-%d %H:%M", errors="coerce")
+    more = parsed.isna()
+    parsed[more] = pd.to_datetime(
+        "2000-01-01 " + words[more], format="%Y-%m-%d %H:%M:%S", errors="coerce"
+    )
+    fraction = pd.to_numeric(text.where(parsed.isna(), ""), errors="coerce")
+    fraction = fraction.where((fraction >= 0) & (fraction < 1))  # an Excel time cell
+    offset = (parsed - pd.Timestamp("2000-01-01")).fillna(
+        pd.to_timedelta(fraction, unit="D").dt.round("s")
+    )
+    messages = np.full(len(text), None, dtype=object)
+    bad = (offset.isna() & (text != "")).to_numpy()
+    messages[bad] = "giờ không đọc được / not a time: write hh:mm (e.g. 14:30 or 14h30)"
+    return when + offset.fillna(pd.Timedelta(0)), messages
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Floats from text; a decimal comma ('20,25') is read as a point; NaN where unreadable."""
+    text = pd.Series(text, dtype=object)
+    values = pd.to_numeric(text, errors="coerce")
+    retry = values.isna() & (text != "")
+    if retry.any():
+        comma = text[retry].str.fullmatch(r"[-+]?\d+,\d+")
+        fixed = text[retry][comma].str.replace(",", ".", regex=False)
+        values[fixed.index] = pd.to_numeric(fixed, errors="coerce")
+    return values.astype(float)
+
+
+def _pair(value: str) -> tuple[float, float, str | None]:
+    if not value:
+        return np.nan, np.nan, None
+    point = parse_point(value)
+    if point is None:
+        return np.nan, np.nan, "tọa độ không đọc được / not coordinates: write 'lat, lon'"
+    if point.error:
+        return np.nan, np.nan, f"tọa độ ngoài Việt Nam / outside Vietnam: {point.error}"
+    return point.lon, point.lat, None
+
+
+def parse_coordinate_pairs(text: pd.Series) -> tuple[np.ndarray, np.ndarray, Messages]:
+    """(lon, lat) from one 'lat, lon' cell (either order; DMS accepted), with messages."""
+    parsed = map_distinct(text, _pair)
+    lon = np.array([p[0] for p in parsed], dtype=float)
+    lat = np.array([p[1] for p in parsed], dtype=float)
+    return lon, lat, np.array([p[2] for p in parsed], dtype=object)
+
+
+def map_distinct(text: pd.Series, parse: Callable[[str], object]) -> pd.Series:
+    """``parse`` applied once per distinct value (vocabulary columns repeat a few values)."""
+    text = pd.Series(text, dtype=object)
+    uniques = pd.unique(text)
+    lookup = {u: parse(u) for u in uniques}
+    return text.map(lookup)
