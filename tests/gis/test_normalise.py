@@ -1,0 +1,50 @@
+"""Vietnamese text normalisation: folding, tone placement, glued words, parts and tokens."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from gis.normalise import accent_key, cache_key, compact, fold, nfc, segments, split_glued
+
+
+def test_fold_removes_diacritics_and_d_bar():
+    assert fold("Đà Nẵng, Thừa Thiên Huế") == "da nang, thua thien hue"
+    assert compact("Xã Ninh Hải") == "xaninhhai"
+    assert compact("Bà Rịa - Vũng Tàu") == "bariavungtau"
+
+
+def test_decomposed_input_reads_like_composed():
+    composed = "Phường Phủ Lý, Tỉnh Ninh Bình"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert nfc(decomposed) == composed
+    assert cache_key(decomposed) == cache_key(composed)
+    assert segments(decomposed) == segments(composed)
+
+
+def test_old_and_new_tone_placement_compare_equal():
+    assert accent_key("Hoà Bình") == accent_key("Hòa Bình") == "hòa bình"
+    assert accent_key("Thuỷ") == accent_key("Thủy")
+    # Only open syllables move the mark: "Hoàng" keeps it on the a.
+    assert accent_key("Hoàng") == "hoàng"
+
+
+def test_glued_words_are_split():
+    assert split_glued("NinhBình") == "Ninh Bình"
+    assert split_glued("P.6") == "P.6"
+    assert split_glued("Phường06") == "Phường 06"
+    assert split_glued("XÃ GIA VIỄN") == "XÃ GIA VIỄN"  # all capitals: nothing to split
+
+
+def test_segments_tokens_and_numbers():
+    parts = segments("P.06, Q.3, TP.HCM")
+    assert [[f for f, _ in p] for p in parts] == [["p", "6"], ["q", "3"], ["tp", "hcm"]]
+    parts = segments("thôn 3; xã Ninh Hải (cũ)")
+    assert [[a for _, a in p] for p in parts] == [["thôn", "3"], ["xã", "ninh", "hải"], ["cũ"]]
+
+
+def test_malformed_text_does_not_break_normalisation():
+    assert segments("") == []
+    assert segments("!!! ??? ...") == []
+    assert nfc("a\x00b\x1f c") == "a b c"
+    assert len(cache_key("x" * 100_000)) <= 2000
