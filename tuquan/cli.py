@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from gis.errors import TuquanError
-from tuquan.commands import access, analysis, boundaries, db, geocode, serve
+from tuquan.commands import access, analysis, boundaries, db, geocode, records, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
@@ -29,6 +29,10 @@ app.command("hotspots")(analysis.hotspots)
 app.command("candidates")(analysis.candidates)
 app.command("population-import")(analysis.population_import)
 app.command("geocode")(geocode.geocode)
+app.add_typer(records.import_app, name="import")
+app.add_typer(records.sites_app, name="sites")
+app.add_typer(records.incidents_app, name="incidents")
+app.command("demo-data")(records.demo_data)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -221,7 +221,7 @@ def import_file(
                 writer.copy_staged(conn, kind, staged)
                 result.rows_imported += len(staged)
                 tick = result._timed("stage", tick)
-            _check_duplicates(conn, kind, result)
+            _check_duplicates(conn, kind, result, ctx.label("ref"))
             tick = result._timed("stage", tick)
             if result.accepted:
                 advance = progress.task("Ghi / writing", None)
@@ -258,14 +258,14 @@ def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk[~empty] if empty.any() else chunk
 
 
-def _check_duplicates(conn, kind: str, result: ImportResult) -> None:
+def _check_duplicates(conn, kind: str, result: ImportResult, column: str) -> None:
     dups = writer.duplicates(conn, kind)
     if dups.empty:
         return
     result.problems.add_frame(
         pd.DataFrame(
             {
-                "row": dups["row"], "column": "Mã / reference", "value": dups["ref"],
+                "row": dups["row"], "column": column, "value": dups["ref"],
                 "message": "mã trùng trong tệp / duplicate reference in this file: "
                 "first used at row " + dups["first_row"].astype(str)
                 + " (that row is kept with --skip-bad-rows)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis.domain import COMPONENTS, INCIDENT_CATEGORIES, SITE_KINDS, SITE_STATUSES
+from gis.domain import COMPONENTS
 from gis.ingest import vocab
 from gis.ingest.readers import ROW
 from gis.ingest.validate import (
@@ -55,7 +55,7 @@ def prepare_incidents(chunk: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, 
         checks.flag_messages(messages, ctx.label("time_of_day"), cells)
     category_cells = ctx.cells(chunk, "category")
     category = vocabulary(
-        checks, ctx, category_cells, vocab.CATEGORY_PHRASES, INCIDENT_CATEGORIES, "category"
+        checks, ctx, category_cells, vocab.CATEGORY_PHRASES, vocab.CATEGORY_CHOICES, "category"
     )
     require(checks, ctx, "category", np.where(category_cells == "", None, "x"))
     # "Trộm cắp" says more than its category: keep it as the subcategory when none is given.
@@ -99,7 +99,7 @@ def prepare_sites(chunk: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, pd.D
     name = text(ctx.cells(chunk, "name"), n)
     require(checks, ctx, "name", name)
     kind_cells = ctx.cells(chunk, "kind")
-    kind = vocabulary(checks, ctx, kind_cells, vocab.KIND_PHRASES, SITE_KINDS, "kind")
+    kind = vocabulary(checks, ctx, kind_cells, vocab.KIND_PHRASES, vocab.KIND_CHOICES, "kind")
     require(checks, ctx, "kind", np.where(kind_cells == "", None, "x"))
     components = np.full(n, ALL_COMPONENTS, dtype=object)  # the model is "5 tự quản"
     if "components" in ctx.columns:
@@ -116,7 +116,7 @@ def prepare_sites(chunk: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, pd.D
     status = np.where(started.isna(), "planned", "replicated").astype(object)
     if "status" in ctx.columns:
         cells = ctx.cells(chunk, "status")
-        found = vocabulary(checks, ctx, cells, vocab.STATUS_PHRASES, SITE_STATUSES, "status")
+        found = vocabulary(checks, ctx, cells, vocab.STATUS_PHRASES, vocab.STATUS_CHOICES, "status")
         status = np.where(missing(found), status, found)
     pilot = flags(checks, ctx, chunk, "is_pilot", False)
     located, address = place(chunk, ctx, checks)

@@ -57,8 +57,7 @@ class ProblemLog:
         if frame.empty:
             return
         frame = frame.sort_values("row", kind="stable")
-        values = frame["value"].astype(object).where(frame["value"].notna(), None)
-        frame = frame.assign(value=values.map(_clip))
+        frame = frame.assign(value=frame["value"].astype(object).map(_clip))
         errors = frame["severity"] == "error"
         self.errors += int(errors.sum())
         self.warnings += int((~errors).sum())
@@ -68,7 +67,10 @@ class ProblemLog:
         frame[list(REPORT_COLUMNS)].to_csv(self._spool, header=False, index=False)
         room = KEEP_IN_MEMORY - len(self.first)
         if room > 0:
-            self.first += [RowProblem(**r) for r in frame.head(room).to_dict("records")]
+            self.first += [
+                RowProblem(**{**r, "value": _clip(r["value"]), "column": _clip(r["column"])})
+                for r in frame.head(room).to_dict("records")
+            ]
 
     def __iter__(self) -> Iterator[RowProblem]:
         self._spool.flush()
@@ -108,7 +110,7 @@ class ProblemLog:
 
 
 def _clip(value: object) -> str | None:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return None
     text = str(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"

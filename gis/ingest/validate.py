@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gis.domain import Term
 from gis.ingest import vocab
 from gis.ingest.fields import fields_for
 from gis.ingest.locate import Located, Locator
@@ -118,11 +117,10 @@ def text(cells: pd.Series | None, n: int) -> np.ndarray:
 
 
 def vocabulary(
-    checks: Checks, ctx: Context, cells: pd.Series, phrases, terms: tuple[Term, ...], key: str
+    checks: Checks, ctx: Context, cells: pd.Series, phrases, choices: str, key: str
 ) -> np.ndarray:
     """Keys of a vocabulary column (None where empty); unknown values are errors."""
     found = map_distinct(cells, lambda v: vocab.match_phrase(v, phrases)).to_numpy(dtype=object)
-    choices = "; ".join(f"{t.vi} / {t.en}" for t in terms)
     unknown = missing(found) & (cells != "").to_numpy()
     checks.flag(unknown, ctx.label(key), cells.to_numpy(), f"không rõ / unknown: use {choices}")
     return found

@@ -50,10 +50,12 @@ CATEGORY_PHRASES: list[tuple[str, str]] = [
     ("assault", "crime"), ("fraud", "crime"),
     ("te nan", "social_evils"), ("te nan xa hoi", "social_evils"), ("tnxh", "social_evils"),
     ("ma tuy", "social_evils"), ("danh bac", "social_evils"), ("co bac", "social_evils"),
-    ("mai dam", "social_evils"), ("lo de", "social_evils"), ("drugs", "social_evils"),
+    ("mai dam", "social_evils"), ("mua ban dam", "social_evils"), ("ban dam", "social_evils"),
+    ("lo de", "social_evils"), ("drugs", "social_evils"),
     ("gambling", "social_evils"), ("prostitution", "social_evils"),
     ("chay", "property_fire"), ("chay no", "property_fire"), ("no", "property_fire"),
-    ("hoa hoan", "property_fire"), ("pccc", "property_fire"), ("fire", "property_fire"),
+    ("hoa hoan", "property_fire"), ("binh gas", "property_fire"), ("phat no", "property_fire"),
+    ("pccc", "property_fire"), ("fire", "property_fire"),
     ("explosion", "property_fire"), ("bao ve tai san", "property_fire"),
     ("giao thong", "public_order"), ("tai nan giao thong", "public_order"),
     ("tai nan gt", "public_order"), ("vi pham gt", "public_order"), ("ttcc", "public_order"),
@@ -64,8 +66,10 @@ CATEGORY_PHRASES: list[tuple[str, str]] = [
     ("public order", "public_order"),
     ("nguoi lam loi", "offenders"), ("lam loi", "offenders"), ("tai pham", "offenders"),
     ("nguoi tai hoa nhap", "offenders"), ("tai hoa nhap", "offenders"),
-    ("offender", "offenders"), ("re offending", "offenders"),
-    ("khac", "other"), ("loai khac", "other"), ("other", "other"),
+    ("tha tu", "offenders"), ("dac xa", "offenders"), ("offender", "offenders"),
+    ("re offending", "offenders"),
+    ("khac", "other"), ("loai khac", "other"), ("other", "other"), ("mat tich", "other"),
+    ("tranh chap", "other"), ("tranh chap dan su", "other"),
 ]  # fmt: skip
 
 KIND_PHRASES: list[tuple[str, str]] = [
@@ -110,6 +114,20 @@ COMPONENT_PHRASES: list[tuple[str, str]] = [
     ("lam loi", "offenders"), ("nguoi lam loi", "offenders"),
 ]  # fmt: skip
 ALL_COMPONENT_WORDS = ("tat ca", "ca 5", "5 tu quan", "all", "du 5", "day du")
+
+# What the report suggests when a value is not understood.
+CATEGORY_CHOICES = (
+    "1 tội phạm, 2 tệ nạn xã hội, 3 tài sản / cháy nổ, 4 trật tự / giao thông, 5 người lầm lỗi, "
+    "khác (or crime, social_evils, property_fire, public_order, offenders, other)"
+)
+KIND_CHOICES = (
+    "xã / phường / thị trấn, thôn / tổ dân phố, dòng họ, cơ sở tôn giáo, tổ chức chính trị - xã "
+    "hội (or commune, village, clan, religious, organisation)"
+)
+STATUS_CHOICES = (
+    "kế hoạch, thí điểm, nhân rộng / đang hoạt động, tạm dừng "
+    "(or planned, pilot, replicated, suspended)"
+)
 
 TRUE_WORDS = ("x", "co", "c", "yes", "y", "true", "1", "dung", "v")
 FALSE_WORDS = ("", "khong", "k", "no", "n", "false", "0", "sai")
