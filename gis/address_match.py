@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 from gis.gazetteer import (
     COMMUNE_LEVELS,
     CURRENT_COMMUNE,
+    OLD_COMMUNE,
     OLD_DISTRICT,
     PROVINCE_LEVELS,
     Gazetteer,
@@ -124,6 +125,7 @@ STREET_WORDS_FOLDED = frozenset(
     ]
 )
 FUZZY_MAX_WORDS = 5
+PART_MEMO_SIZE = 200_000  # distinct address parts remembered (a few hundred bytes each)
 
 
 @dataclass(slots=True)
@@ -225,64 +227,75 @@ class MentionFinder:
         self.g = gazetteer
         self._choices: dict[tuple, tuple[list[str], list[list[int]]]] = {}
         self.accented = False
+        self._parts: dict[tuple, list[Mention]] = {}
+        self._province_index: dict | None = None
 
     def exact(self, parts: list[list[tuple[str, str]]], accented: bool) -> list[Mention]:
-        """Every exact mention, typed ones first where a type word is written."""
-        g, out, offset = self.g, [], 0
+        """Every exact mention, typed ones first where a type word is written.
+
+        Parts recur across a batch ("Tỉnh Ninh Bình"): each distinct part is read once.
+        """
+        out, offset = [], 0
         self.accented = accented
         last_part = len(parts) - 1
         for p, tokens in enumerate(parts):
-            folded = [t[0] for t in tokens]
-            accents = [t[1] for t in tokens]
-            n, i, street = len(tokens), 0, False
-            streets = STREET_WORDS_ACCENTED if accented else STREET_WORDS_FOLDED
-            part_mentions: list[Mention] = []
-            failed_types: list[int] = []
-            while i < n:
-                typed = self._typed_at(folded, accents, i, p, offset)
-                if typed:
-                    part_mentions.extend(typed)
-                    i, street = max(m.end for m in typed) - offset, False
-                    continue
-                if _type_at(folded, i, accents if accented else None) or _glued_type(folded[i]):
-                    failed_types.append(i)
-                if (accents[i] if accented else folded[i]) in streets:
-                    street = True
-                    # "Bản Bo", "Phố Bảng": a unit name that starts with a street word.
-                    key = "".join(folded[i:])
-                    uids = g.lookup(key) if n - i <= g.max_words else []
-                    if uids and i == 0:
-                        part_mentions.append(Mention(p, offset, offset + n, uids, None, 1.0,
-                                                     " ".join(accents), True))  # fmt: skip
-                        break
-                if not street:
-                    for L in range(min(n - i, g.max_words), 0, -1):
-                        whole = i == 0 and n == L
-                        key = "".join(folded[i : i + L])
-                        uids = g.lookup(key, short=whole)
-                        if uids and L == 1 and not whole:
-                            # One glued word inside a part: only a full multi-word name.
-                            uids = [
-                                u for u in uids if g.units[u].key == key and " " in g.units[u].name
-                            ]
-                        if uids:
-                            accent = " ".join(accents[i : i + L])
-                            part_mentions.append(Mention(p, offset + i, offset + i + L, uids,
-                                                         None, 1.0, accent, whole))  # fmt: skip
-                i += 1
-            _mark_loose(part_mentions, folded, offset, failed_types, streets, accents, accented)
-            out.extend(part_mentions)
-            # A province abbreviation at the very end ("… h gia vien nb").
-            if p == last_part and n > 1 and len(folded[-1]) <= 4:
-                uids = [
-                    u
-                    for u in g.short_names.get(folded[-1], [])
-                    if g.units[u].level in PROVINCE_LEVELS
-                ]
-                if uids:
-                    out.append(Mention(p, offset + n - 1, offset + n, uids, None, 1.0,
-                                       accents[-1], False))  # fmt: skip
-            offset += n
+            key = (tuple(tokens), p == last_part, accented)
+            found = self._parts.get(key)
+            if found is None:
+                found = self._part(tokens, p == last_part, accented)
+                if len(self._parts) < PART_MEMO_SIZE:
+                    self._parts[key] = found
+            for m in found:
+                out.append(Mention(p, m.start + offset, m.end + offset, m.uids, m.kind,
+                                   m.quality, m.accent, m.whole, m.loose))  # fmt: skip
+            offset += len(tokens)
+        return out
+
+    def _part(self, tokens: list[tuple[str, str]], last: bool, accented: bool) -> list[Mention]:
+        """Mentions in one part of an address (positions relative to the part)."""
+        g, p, offset = self.g, 0, 0
+        folded = [t[0] for t in tokens]
+        accents = [t[1] for t in tokens]
+        n, i, street = len(tokens), 0, False
+        streets = STREET_WORDS_ACCENTED if accented else STREET_WORDS_FOLDED
+        out: list[Mention] = []
+        failed_types: list[int] = []
+        while i < n:
+            typed = self._typed_at(folded, accents, i, p, offset)
+            if typed:
+                out.extend(typed)
+                i, street = max(m.end for m in typed) - offset, False
+                continue
+            if _type_at(folded, i, accents if accented else None) or _glued_type(folded[i]):
+                failed_types.append(i)
+            if (accents[i] if accented else folded[i]) in streets:
+                street = True
+                # "Bản Bo", "Phố Bảng": a unit name that starts with a street word.
+                key = "".join(folded[i:])
+                uids = g.lookup(key) if n - i <= g.max_words else []
+                if uids and i == 0:
+                    out.append(Mention(p, 0, n, uids, None, 1.0, " ".join(accents), True))
+                    break
+            if not street:
+                for L in range(min(n - i, g.max_words), 0, -1):
+                    whole = i == 0 and n == L
+                    key = "".join(folded[i : i + L])
+                    uids = g.lookup(key, short=whole)
+                    if uids and L == 1 and not whole:
+                        # One glued word inside a part: only a full multi-word name.
+                        uids = [u for u in uids if g.units[u].key == key and " " in g.units[u].name]
+                    if uids:
+                        accent = " ".join(accents[i : i + L])
+                        out.append(Mention(p, i, i + L, uids, None, 1.0, accent, whole))
+            i += 1
+        _mark_loose(out, folded, offset, failed_types, streets, accents, accented)
+        # A province abbreviation at the very end ("… h gia vien nb").
+        if last and n > 1 and len(folded[-1]) <= 4:
+            uids = [
+                u for u in g.short_names.get(folded[-1], []) if g.units[u].level in PROVINCE_LEVELS
+            ]
+            if uids:
+                out.append(Mention(p, n - 1, n, uids, None, 1.0, accents[-1], False))
         # A run of words inside a longer name is not a name of its own ("Tân Sơn" in
         # "Tân Sơn Hòa").
         return [
@@ -379,30 +392,41 @@ class MentionFinder:
         return [(ids[i], 0.82 if d == 1 else 0.68) for _, d, i in matches if d > 0]
 
     def _choice_list(self, levels: tuple, provinces: tuple) -> tuple[list[str], list[list[int]]]:
+        """Keys (and their units) at these levels; communes and districts only in these
+        provinces when any are given (province names are always candidates)."""
         cached = self._choices.get((levels, provinces))
         if cached:
             return cached
-        g = self.g
-        wanted = set(provinces)
         by_key: dict[str, list[int]] = {}
-        for key, uids in g.names.items():
-            for u in uids:
-                unit = g.units[u]
-                if unit.level not in levels:
-                    continue
-                if wanted and unit.level in (*COMMUNE_LEVELS, OLD_DISTRICT):
-                    codes = (
-                        {unit.province_code}
-                        if unit.level == CURRENT_COMMUNE
-                        else {g.units[c].province_code for c in _successor_ids(g, unit)}
-                    )
-                    if not codes & wanted:
-                        continue
-                by_key.setdefault(key, []).append(u)
+        for scope in ("*", *provinces) if provinces else (None,):
+            for key, uid, level in self._by_province().get(scope, ()):
+                if level in levels:
+                    by_key.setdefault(key, []).append(uid)
         result = (list(by_key), list(by_key.values()))
-        self._choices[(levels, provinces)] = result
+        if len(self._choices) < 10_000:
+            self._choices[(levels, provinces)] = result
         return result
 
-
-def _successor_ids(g: Gazetteer, unit) -> list[int]:
-    return [g.commune_by_code[c] for c in unit.successors if c in g.commune_by_code]
+    def _by_province(self) -> dict:
+        """(key, unit, level) per current province code; '*' for provinces; None for all."""
+        if self._province_index is None:
+            g = self.g
+            index: dict = {None: []}
+            for key, uids in g.names.items():
+                for u in uids:
+                    unit = g.units[u]
+                    entry = (key, u, unit.level)
+                    index[None].append(entry)
+                    if unit.level in PROVINCE_LEVELS:
+                        index.setdefault("*", []).append(entry)
+                    elif unit.level == CURRENT_COMMUNE:
+                        index.setdefault(unit.province_code, []).append(entry)
+                    elif unit.level in (OLD_COMMUNE, OLD_DISTRICT):
+                        for code in {
+                            g.units[c].province_code
+                            for c in (g.commune_by_code.get(x) for x in unit.successors)
+                            if c is not None
+                        }:
+                            index.setdefault(code, []).append(entry)
+            self._province_index = index
+        return self._province_index

@@ -44,6 +44,7 @@ class _Evidence:
     districts: dict[int, tuple[str, ...]]
     communes: dict[int, tuple[str, ...]]
     levels: set[str]
+    targets: list[tuple[Unit, Unit]]  # (unit named, current commune it may mean)
 
 
 @dataclass(slots=True)
@@ -71,6 +72,7 @@ class Resolver:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
+        self._evidence_memo: dict[tuple, _Evidence] = {}
 
     def proposals(self, mentions: list[Mention], accented: bool) -> list[Proposal]:
         """Every (current commune, evidence) proposal, best first."""
@@ -83,7 +85,6 @@ class Resolver:
         typed_districts = [m for m in mentions if m.kind in DISTRICT_KINDS and m.kind != "thanhpho"]
         out: list[Proposal] = []
         deferred = []
-        g = self.g
         hinted = {c for m, e in zip(mentions, evidence, strict=True) if m in strong
                   for c in e.provinces}  # fmt: skip
         for m, e in zip(mentions, evidence, strict=True):
@@ -91,17 +92,11 @@ class Resolver:
             prov_strong = any(not n.overlaps(m) for n in strong)
             dist_typed = any(not n.overlaps(m) for n in typed_districts)
             args = (m, e, others, prov_strong, dist_typed, accented)
-            for uid in m.uids:
-                unit = g.units[uid]
-                for code in self._targets(unit, m):
-                    cid = g.commune_by_code.get(code)
-                    if cid is None:
-                        continue
-                    commune = g.units[cid]
-                    if prov_strong and commune.province_code not in hinted:
-                        deferred.append((commune, unit, args))  # contradicted by the province
-                        continue
-                    out.append(Proposal(commune, unit, m, self._score(unit, commune, *args)))
+            for unit, commune in e.targets:
+                if prov_strong and commune.province_code not in hinted:
+                    deferred.append((commune, unit, args))  # contradicted by the province
+                    continue
+                out.append(Proposal(commune, unit, m, self._score(unit, commune, *args)))
         # A proposal the written province contradicts scores at most ~0.82: it matters only
         # when nothing else reaches PRUNE_ABOVE.
         if deferred and max((p.raw for p in out), default=0.0) < PRUNE_ABOVE:
@@ -111,6 +106,15 @@ class Resolver:
         return out
 
     def _evidence(self, m: Mention, accented: bool) -> _Evidence:
+        key = (m.kind, m.accent, accented, tuple(m.uids))
+        found = self._evidence_memo.get(key)
+        if found is None:
+            found = self._evidence_of(m, accented)
+            if len(self._evidence_memo) < 200_000:
+                self._evidence_memo[key] = found
+        return found
+
+    def _evidence_of(self, m: Mention, accented: bool) -> _Evidence:
         g = self.g
         written = m.accent.replace(" ", "") if accented and m.accent else None
         provinces: set[str] = set()
@@ -134,7 +138,13 @@ class Resolver:
                 communes[uid] = unit.successors
         if m.kind is None and provinces:
             communes = {}  # a bare province name does not also vouch for a commune
-        return _Evidence(provinces, districts, communes, levels)
+        targets = [
+            (g.units[uid], g.units[cid])
+            for uid in m.uids
+            for code in self._targets(g.units[uid], m)
+            if (cid := g.commune_by_code.get(code)) is not None
+        ]
+        return _Evidence(provinces, districts, communes, levels, targets)
 
     def _targets(self, unit: Unit, m: Mention) -> tuple[str, ...]:
         if unit.level == CURRENT_COMMUNE:

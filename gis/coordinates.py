@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +104,7 @@ def parse_point(text: str) -> ParsedPoint | None:
     """The point written in ``text``; None when the text is not coordinates at all."""
     if len(text) > 120 or not _HAS_DIGIT.search(text):
         return None
-    cleaned = _LABELS.sub(" ", text).strip()
+    cleaned = _LABELS.sub(" ", unicodedata.normalize("NFC", text)).strip()
     for pattern in (_DECIMAL_PAIR, _COMMA_DECIMAL_PAIR):
         m = pattern.match(cleaned)
         if m:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 STATUSES = ("matched", "ambiguous", "unmatched", "invalid")
 
@@ -54,7 +54,10 @@ class GeocodeResult:
 
     def for_text(self, text: str) -> GeocodeResult:
         """The same answer for another spelling of the same normalised text."""
-        return replace(self, text=text, candidates=list(self.candidates))
+        copy = GeocodeResult.__new__(GeocodeResult)
+        copy.__dict__.update(self.__dict__)  # fast shallow copy (dataclasses.replace is slow)
+        copy.text, copy.candidates = text, list(self.candidates)
+        return copy
 
 
 _FIELDS = tuple(f.name for f in fields(GeocodeResult) if f.name != "candidates")

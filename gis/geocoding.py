@@ -11,6 +11,7 @@ Every input gets exactly one `GeocodeResult`; nothing raises for bad input.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,11 +26,12 @@ from gis.commune_index import CommuneIndex
 from gis.coordinates import ParsedPoint, archipelago, in_territory, parse_point
 from gis.gazetteer import OLD_COMMUNE, Gazetteer
 from gis.geocode_result import Candidate, GeocodeResult, invalid, unmatched
-from gis.normalise import MAX_INPUT_CHARS, cache_key, nfc, segments
+from gis.normalise import MAX_INPUT_CHARS, cache_key, segments
 from gis.progress import NoProgress, Progress
 
 __all__ = ["Candidate", "GeocodeResult", "Geocoder"]
 
+_ALNUM = re.compile(r"[^\W_]")
 CONFIDENT = 0.85  # an exact-match answer this good skips the fuzzy pass
 
 
@@ -43,8 +45,11 @@ class Geocoder:
 
     @classmethod
     def from_engine(cls, engine: Engine, refiner=None) -> Geocoder:
-        """Load the gazetteer once (PostGIS units + pre-2025 units + crosswalk)."""
-        return cls(engine, Gazetteer.from_engine(engine), refiner)
+        """Load the gazetteer once (PostGIS units + pre-2025 units + crosswalk) and the
+        in-memory commune polygons for batches of coordinates."""
+        geocoder = cls(engine, Gazetteer.from_engine(engine), refiner)
+        geocoder._index = CommuneIndex.from_engine(engine)
+        return geocoder
 
     def _use(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
@@ -129,7 +134,7 @@ class Geocoder:
         points: list[tuple[str, ParsedPoint]] = []
         for key in keys:
             text = first_text[key]
-            point = parse_point(nfc(text))
+            point = parse_point(text)
             if point is not None:
                 points.append((key, point))
                 continue
@@ -282,8 +287,7 @@ def _unusable(value) -> str | None:
             f"quá dài / too long for an address ({len(value):,} characters; "
             f"at most {MAX_INPUT_CHARS:,})"
         )
-    text = nfc(value)
-    if not any(c.isalnum() for c in text):
+    if not _ALNUM.search(value):
         return "trống / empty input (no letters or digits)"
     if value.isprintable():
         return None
