@@ -1,0 +1,117 @@
+"""Fuzzy mentions: near spellings (1–2 edits, by length) of unit names, by the hierarchy.
+
+A commune is only looked for among the communes of the provinces the address names (when
+it names any), so a typo cannot jump across the country.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from gis.address_words import LEVELS_OF_KIND, STREET_WORDS_FOLDED, Mention, type_at
+from gis.gazetteer import (
+    COMMUNE_LEVELS,
+    CURRENT_COMMUNE,
+    OLD_COMMUNE,
+    OLD_DISTRICT,
+    PROVINCE_LEVELS,
+    Gazetteer,
+)
+
+FUZZY_MAX_WORDS = 5
+
+
+class FuzzyMatching:
+    """Mixin of MentionFinder: the fuzzy pass (needs ``self.g`` and its caches)."""
+
+    g: Gazetteer
+    _choices: dict
+    _province_index: dict | None
+
+    def fuzzy(
+        self,
+        parts: list[list[tuple[str, str]]],
+        exact: list[Mention],
+        province_codes: set[str],
+    ) -> list[Mention]:
+        """Near matches (1–2 edits, by length) for parts that no exact mention explains."""
+        out, offset = [], 0
+        for p, tokens in enumerate(parts):
+            folded = [t[0] for t in tokens]
+            n = len(tokens)
+            spans = []
+            found = type_at(folded, 0) if n else None
+            if found:
+                kind, width = found
+                spans.append((kind, width, n))
+            elif n <= FUZZY_MAX_WORDS and folded[0] not in STREET_WORDS_FOLDED:
+                spans.append((None, 0, n))
+            for i in range(1, n):  # a type word inside the part: the words after it
+                inner = type_at(folded, i)
+                if inner:
+                    end = next((j for j in range(i + inner[1], n) if type_at(folded, j)), n)
+                    spans.append((inner[0], i + inner[1], end))
+            for kind, s, e in spans:
+                if e - s < 1 or e - s > FUZZY_MAX_WORDS:
+                    continue
+                a, b = offset + s, offset + e
+                if any(m.start <= a and b <= m.end for m in exact):
+                    continue  # already explained exactly
+                key = "".join(folded[s:e])
+                accent = " ".join(t[1] for t in tokens[s:e])
+                for uids, quality in self._near(key, kind, province_codes):
+                    out.append(Mention(p, offset + s - (1 if kind else 0), b, uids, kind,
+                                       quality, accent, s <= 2 and e == n))  # fmt: skip
+            offset += n
+        return out
+
+    def _near(self, key: str, kind: str | None, provinces: set[str]):
+        max_edits = 2 if len(key) >= 9 else 1 if len(key) >= 5 else 0
+        if not max_edits:
+            return []
+        levels = LEVELS_OF_KIND[kind] if kind else (*PROVINCE_LEVELS, OLD_DISTRICT,
+                                                     *COMMUNE_LEVELS)  # fmt: skip
+        keys, ids = self._choice_list(tuple(sorted(levels)), tuple(sorted(provinces)))
+        matches = process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
+        return [(ids[i], 0.82 if d == 1 else 0.68) for _, d, i in matches if d > 0]
+
+    def _choice_list(self, levels: tuple, provinces: tuple) -> tuple[list[str], list[list[int]]]:
+        """Keys (and their units) at these levels; communes and districts only in these
+        provinces when any are given (province names are always candidates)."""
+        cached = self._choices.get((levels, provinces))
+        if cached:
+            return cached
+        by_key: dict[str, list[int]] = {}
+        for scope in ("*", *provinces) if provinces else (None,):
+            for key, uid, level in self._by_province().get(scope, ()):
+                if level in levels:
+                    by_key.setdefault(key, []).append(uid)
+        result = (list(by_key), list(by_key.values()))
+        if len(self._choices) < 10_000:
+            self._choices[(levels, provinces)] = result
+        return result
+
+    def _by_province(self) -> dict:
+        """(key, unit, level) per current province code; '*' for provinces; None for all."""
+        if self._province_index is None:
+            g = self.g
+            index: dict = {None: []}
+            for key, uids in g.names.items():
+                for u in uids:
+                    unit = g.units[u]
+                    entry = (key, u, unit.level)
+                    index[None].append(entry)
+                    if unit.level in PROVINCE_LEVELS:
+                        index.setdefault("*", []).append(entry)
+                    elif unit.level == CURRENT_COMMUNE:
+                        index.setdefault(unit.province_code, []).append(entry)
+                    elif unit.level in (OLD_COMMUNE, OLD_DISTRICT):
+                        for code in {
+                            g.units[c].province_code
+                            for c in (g.commune_by_code.get(x) for x in unit.successors)
+                            if c is not None
+                        }:
+                            index.setdefault(code, []).append(entry)
+            self._province_index = index
+        return self._province_index

@@ -1,0 +1,117 @@
+"""The words of addresses: type words ("xã", "P.", "TP"), street words, and mentions.
+
+Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuzzy).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gis.gazetteer import COMMUNE_LEVELS, OLD_DISTRICT, PROVINCE_LEVELS, Gazetteer
+from gis.gazetteer_sources import COMMUNE_KINDS
+
+TWO_WORD_TYPES = {
+    ("thanh", "pho"): "thanhpho", ("thi", "xa"): "thixa", ("thi", "tran"): "thitran",
+    ("dac", "khu"): "dackhu", ("t", "p"): "thanhpho", ("t", "x"): "thixa", ("t", "t"): "thitran",
+}  # fmt: skip
+ONE_WORD_TYPES = {
+    "tinh": "tinh", "tp": "thanhpho", "thanhpho": "thanhpho", "huyen": "huyen",
+    "quan": "quan", "tx": "thixa", "thixa": "thixa", "xa": "xa", "phuong": "phuong",
+    "tt": "thitran", "thitran": "thitran", "dackhu": "dackhu", "h": "huyen", "q": "quan",
+    "p": "phuong", "f": "phuong", "x": "xa", "t": "tinh",
+}  # fmt: skip
+GLUED_TYPES = ("thanhpho", "thitran", "dackhu", "phuong", "huyen", "thixa", "tinh", "quan",
+               "xa", "tp", "tx", "tt")  # fmt: skip
+LEVELS_OF_KIND = {
+    **{k: PROVINCE_LEVELS for k in ("tinh",)},
+    "thanhpho": (*PROVINCE_LEVELS, OLD_DISTRICT),
+    **{k: (OLD_DISTRICT,) for k in ("huyen", "quan", "thixa")},
+    **{k: COMMUNE_LEVELS for k in COMMUNE_KINDS},
+}
+# Words that open a street, village or house part (accented and folded forms).
+STREET_WORDS_ACCENTED = frozenset((
+    "số", "ngõ", "ngách", "hẻm", "kiệt", "đường", "phố", "thôn", "xóm", "ấp", "tổ", "khu",
+    "khóm", "bản", "làng", "cụm", "đội", "km", "ql", "quốc", "lộ", "tỉnh", "đt", "tl", "nhà",
+    "tòa", "lô", "phòng", "tầng", "kdc", "kcn", "kđt", "chung", "cư", "sn", "dốc",
+))  # fmt: skip
+STREET_WORDS_FOLDED = frozenset((
+    "so", "ngo", "ngach", "hem", "kiet", "duong", "pho", "thon", "xom", "ap", "to", "khu",
+    "khom", "ban", "lang", "cum", "doi", "km", "ql", "quoc", "lo", "tl", "dt", "nha", "toa",
+    "phong", "tang", "kdc", "kcn", "kdt", "chung", "cu", "sn", "doc",
+))  # fmt: skip
+
+
+@dataclass(slots=True)
+class Mention:
+    """A run of tokens that names units: [start, end) over the whole address."""
+
+    part: int
+    start: int
+    end: int
+    uids: list[int]
+    kind: str | None  # the type word written in front, if any
+    quality: float  # 1.0 exact; lower for fuzzy matches
+    accent: str  # the words as written (accented key), for the diacritics tie-break
+    whole: bool  # the mention is a whole part of the address
+    loose: float = 0.0  # penalty: unexplained words right after it, or a type word before it
+
+    def overlaps(self, other: Mention) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+# With diacritics written, a type word must carry its own: "Phương Bình" is no "phường".
+ACCENTED_TYPE_WORDS = frozenset((
+    "tỉnh", "thành", "phố", "huyện", "quận", "thị", "xã", "phường", "trấn", "đặc", "khu",
+    "tp", "tx", "tt", "h", "q", "p", "f", "x", "t",
+))  # fmt: skip
+
+
+def type_at(folded: list[str], i: int, accents: list[str] | None = None):
+    """(kind, number of words) of the type word at ``i``, or None."""
+    if i + 1 < len(folded) and (folded[i], folded[i + 1]) in TWO_WORD_TYPES:
+        found = TWO_WORD_TYPES[(folded[i], folded[i + 1])], 2
+    else:
+        kind = ONE_WORD_TYPES.get(folded[i])
+        found = (kind, 1) if kind else None
+    if found and accents is not None:
+        for j in range(i, i + found[1]):
+            if accents[j] not in ACCENTED_TYPE_WORDS:
+                return None
+    return found
+
+
+_GLUED_RE = re.compile(f"^({'|'.join(GLUED_TYPES)})(..+)$")
+
+
+def glued_type(token: str) -> tuple[str, str] | None:
+    """("xa", "ninhhai") for "xaninhhai": a type word glued to a name."""
+    m = _GLUED_RE.match(token)
+    return (ONE_WORD_TYPES[m.group(1)], m.group(2)) if m else None
+
+
+def mark_loose(mentions, folded, offset, failed_types, streets, accents, accented) -> None:
+    """Penalise names with unexplained words right after them ("Xã Bác Ái Đsông") or a
+    type word before them whose own name was not found ("Phường Trbờng Long Hòa")."""
+    starts = {m.start for m in mentions}
+    n = len(folded)
+    for m in mentions:
+        after = m.end - offset
+        if after < n and m.end not in starts:
+            word = accents[after] if accented else folded[after]
+            if not (type_at(folded, after) or word in streets):
+                m.loose += 0.2
+        if m.kind is None and any(
+            f < m.start - offset and not any(f < o.start - offset < m.start - offset
+                                             for o in mentions)
+            for f in failed_types
+        ):  # fmt: skip
+            m.loose += 0.15
+
+
+def allowed(g: Gazetteer, uids: list[int], kind: str | None) -> list[int]:
+    """The units a type word in front allows (all of them when none is written)."""
+    if kind is None:
+        return uids
+    levels = LEVELS_OF_KIND[kind]
+    return [u for u in uids if g.units[u].level in levels]
