@@ -185,6 +185,26 @@ def read_result(
     return _from_row(row)
 
 
+def latest_result(
+    engine: Engine, kind: str, scope: str, *, fresh_only: bool = True
+) -> StoredResult | None:
+    """The most recently computed result of ``kind`` for ``scope`` (a province or 'all')."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT * FROM analysis_result WHERE kind = :kind AND scope = :scope "
+                "ORDER BY computed_at DESC, id DESC LIMIT 1"
+            ),
+            {"kind": kind, "scope": scope},
+        ).first()
+    if row is None:
+        return None
+    current = hashlib.sha256(canonical(inputs_state(engine)).encode()).hexdigest()
+    if fresh_only and row.inputs_key != current:
+        return None
+    return _from_row(row)
+
+
 def list_results(engine: Engine, kind: str | None = None, scope: str | None = None) -> pd.DataFrame:
     """Stored results (without their rows): id, kind, scope, params, data_as_of, fresh."""
     current = hashlib.sha256(canonical(inputs_state(engine)).encode()).hexdigest()

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose
 from gis.errors import InputError, NotFound
 from gis.hotspots import IncidentFilter, commune_hotspots, confidence_bins, gi_star, hotspots_result
 from gis.incident_filter import NoIncidents
+from gis.results import latest_result, list_results, with_geometry
 from gis.weights import Neighbours
 from tests.gis import analysis_fixtures as fx
 from tests.gis.analysis_fixtures import commune_points, insert_incidents, neighbours_of
@@ -191,5 +192,12 @@ def test_results_are_kept_and_recomputed_when_incidents_change(analysis_engine):
     insert_incidents(
         analysis_engine, points.lon[:1], points.lat[:1], commune_code=points.code[:1].tolist()
     )
+    assert latest_result(analysis_engine, "hotspots", "37") is None  # stale now
+    assert latest_result(analysis_engine, "hotspots", "37", fresh_only=False).id == first.id
     third = hotspots_result(analysis_engine, IncidentFilter("37"))
     assert third.recomputed and third.summary["incidents"] == int(per.sum()) + 1
+    latest = latest_result(analysis_engine, "hotspots", "37")
+    assert latest.id == first.id and latest.summary["incidents"] == int(per.sum()) + 1
+    shaped = with_geometry(analysis_engine, latest.frame, latest.geometry)
+    assert shaped.crs.to_epsg() == 4326 and shaped.geometry.notna().all()
+    assert list_results(analysis_engine, "hotspots")["fresh"].tolist() == [True]
