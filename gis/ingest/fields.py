@@ -112,10 +112,11 @@ def header_keys(header: str) -> list[str]:
 
 
 def is_personal(kind: str, header: str) -> bool:
-    """True when a column holds personal names or identities."""
+    """True when a column holds personal names or identities ("Họ tên người báo tin")."""
     keys = header_keys(header)
-    personal = PERSONAL_HEADERS + (INCIDENT_PERSONAL_ONLY if kind == "incidents" else ())
-    return any(k in personal for k in keys)
+    if kind == "incidents" and any(k in INCIDENT_PERSONAL_ONLY for k in keys):
+        return True
+    return any(p in k for k in keys for p in PERSONAL_HEADERS)
 
 
 def recognise(kind: str, headers: list[str]) -> dict[str, int]:

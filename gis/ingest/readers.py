@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from gis.errors import InputError
 
@@ -289,9 +291,11 @@ def _open_geojson(path: Path) -> Table:
     cells = pd.DataFrame(
         {i: frame[h].map(cell_text) for i, h in enumerate(headers)}, index=frame.index
     )
-    points = kinds == "Point"
-    cells[len(headers)] = geometry.x.where(points).map(_coordinate_text)
-    cells[len(headers) + 1] = geometry.y.where(points).map(_coordinate_text)
+    points = (kinds == "Point").to_numpy()
+    xs = np.where(points, shapely.get_x(geometry.array), np.nan)
+    ys = np.where(points, shapely.get_y(geometry.array), np.nan)
+    cells[len(headers)] = [_coordinate_text(x) for x in xs]
+    cells[len(headers) + 1] = [_coordinate_text(y) for y in ys]
     # Non-point geometries are refused row by row (see validate: GEOMETRY_KIND).
     cells[len(headers) + 2] = kinds.where(~points & (kinds != ""), "")
     cells[ROW] = range(1, len(cells) + 1)  # feature number

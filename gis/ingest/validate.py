@@ -154,37 +154,45 @@ def digest(*columns: np.ndarray) -> np.ndarray:
 
 
 def _coordinates(chunk: pd.DataFrame, ctx: Context, checks: Checks):
-    """(lon, lat) per row from the geometry, lat/lon columns or a coordinates column."""
+    """(lon, lat) per row from the geometry, lat/lon columns or a coordinates column, and
+    which rows had coordinates that could not be read."""
     n = len(chunk)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    unreadable = np.zeros(n, dtype=bool)
     for lon_key, lat_key in ((GEOMETRY_LON, GEOMETRY_LAT), ("lon", "lat")):
         if lon_key not in ctx.columns or lat_key not in ctx.columns:
             continue
         lon_cells, lat_cells = ctx.cells(chunk, lon_key), ctx.cells(chunk, lat_key)
         x, y = parse_numbers(lon_cells).to_numpy(), parse_numbers(lat_cells).to_numpy()
         for cells, values, key in ((lon_cells, x, lon_key), (lat_cells, y, lat_key)):
-            unreadable = np.isnan(values) & (cells != "").to_numpy()
-            checks.flag(unreadable, ctx.label(key), cells, "không phải số / not a number")
-        half = (np.isnan(x) != np.isnan(y)) & ~checks.bad
+            bad = np.isnan(values) & (cells != "").to_numpy()
+            checks.flag(bad, ctx.label(key), cells, "không phải số / not a number")
+            unreadable |= bad
+        half = (np.isnan(x) != np.isnan(y)) & ~unreadable
         checks.flag(
             half, ctx.label(lat_key), lat_cells,
             "chỉ có một trong vĩ độ, kinh độ / only one of latitude and longitude is given",
         )  # fmt: skip
+        unreadable |= half
         take = np.isnan(lon) & ~np.isnan(x) & ~np.isnan(y)
         lon[take], lat[take] = x[take], y[take]
     if "coords" in ctx.columns:
         cells = ctx.cells(chunk, "coords")
         x, y, messages = parse_coordinate_pairs(cells)
         checks.flag_messages(messages, ctx.label("coords"), cells)
+        unreadable |= ~missing(messages)
         take = np.isnan(lon) & ~np.isnan(x)
         lon[take], lat[take] = x[take], y[take]
     if GEOMETRY_KIND in ctx.columns:
         kinds = ctx.cells(chunk, GEOMETRY_KIND)
+        other = (kinds != "").to_numpy()
         checks.flag(
-            (kinds != "").to_numpy(), "geometry", kinds,
+            other, "geometry", kinds,
             "hình học không phải điểm / the geometry is not a Point: give each record a point",
         )  # fmt: skip
-    return lon, lat
+        unreadable |= other
+    lon[unreadable], lat[unreadable] = np.nan, np.nan
+    return lon, lat, unreadable
 
 
 def place(chunk: pd.DataFrame, ctx: Context, checks: Checks) -> tuple[Located, np.ndarray]:
@@ -193,10 +201,7 @@ def place(chunk: pd.DataFrame, ctx: Context, checks: Checks) -> tuple[Located, n
         spill = (chunk[EXTRA] != "").to_numpy()
         message = EXTRA_CELLS.format(n=len(ctx.headers))
         checks.flag(spill, "(cells beyond the header)", chunk[EXTRA], message)
-    bad_before = checks.bad.copy()
-    lon, lat = _coordinates(chunk, ctx, checks)
-    unusable = checks.bad & ~bad_before  # rows whose coordinates were unreadable
-    lon[unusable], lat[unusable] = np.nan, np.nan
+    lon, lat, unusable = _coordinates(chunk, ctx, checks)
     address = ctx.cells(chunk, "address")
     if address is not None:
         address = address.where(~unusable, "")
