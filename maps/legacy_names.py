@@ -1,8 +1,8 @@
 """Pre-2025 commune names of a province, as search aliases of the current communes.
 
-People still look for "Ninh Hải" (merged into a new commune on 1 July 2025). The official
-old → new crosswalk comes from the `vietnamadminunits` package (MIT). When the gazetteer
-(gis/gazetteer.py) offers the same aliases, this module should defer to it.
+People still look for "Ninh Hải" (merged into a new commune on 1 July 2025). The names and
+the official old → new crosswalk are the gazetteer's (gis.gazetteer_sources, read from the
+`vietnamadminunits` package once per process), so the map search and the geocoder agree.
 """
 
 from __future__ import annotations
@@ -11,50 +11,39 @@ import functools
 
 import pandas as pd
 
+from gis.gazetteer_sources import read_sources
+
 FormerName = tuple[str, str]  # (old commune name, old district full name)
 
 
 @functools.cache
-def _tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    from vietnamadminunits.converter import converter_2025 as crosswalk
-    from vietnamadminunits.database.main import get_data
-
-    current = pd.DataFrame(
-        get_data(["provinceCode", "provinceKey", "wardKey", "wardCode"], "admin_units")
-    )
-    legacy = pd.DataFrame(
-        get_data(
-            ["provinceKey", "districtKey", "wardKey", "wardShort", "district"], "admin_units_legacy"
-        )
-    )
-    legacy["old_key"] = legacy.provinceKey + "_" + legacy.districtKey + "_" + legacy.wardKey
-    # new ward key → old keys (old communes merged whole), and old key → new wards (split ones)
-    pairs = [
-        (province, new_ward, old_key)
-        for province, wards in crosswalk.DICT_PROVINCE_WARD_NO_DIVIDED.items()
-        for new_ward, old_keys in wards.items()
-        for old_key in old_keys
-    ] + [
-        (province, part["newWardKey"], old_key)
-        for province, olds in crosswalk.DICT_PROVINCE_WARD_DIVIDED.items()
-        for old_key, parts in olds.items()
-        for part in parts
+def _links() -> pd.DataFrame:
+    """One row per (current commune code, old commune): province_code, code, name, district."""
+    sources = read_sources()
+    districts = {s.key: s.full_name for s in sources if s.level == "OD"}
+    province_of = {s.code: s.province_code for s in sources if s.level == "NC"}
+    rows = [
+        (province_of.get(code), code, s.key, s.name, s.full_name, districts.get(s.parent_key, ""))
+        for s in sources
+        if s.level == "OC"
+        for code in s.successors
     ]
-    links = pd.DataFrame(pairs, columns=["provinceKey", "wardKey", "old_key"])
-    return current, legacy, links
+    columns = ["province_code", "code", "old_key", "name", "full_name", "district"]
+    frame = pd.DataFrame(rows, columns=columns).drop_duplicates(["code", "old_key"])
+    # "Phường 7" shortened to "7", or a town and a commune both called "Yên Viên" in one
+    # district: the short name alone would be no help in a search list.
+    unclear = frame["name"].str.isdigit() | frame.duplicated(
+        ["code", "district", "name"], keep=False
+    )
+    frame["name"] = frame["name"].where(~unclear, frame["full_name"])
+    return frame.sort_values(["code", "name", "old_key"])
 
 
 def former_names(province_code: str) -> dict[str, list[FormerName]]:
     """Current commune code → its pre-2025 communes (name, district), for one province."""
-    current, legacy, links = _tables()
-    wards = current.loc[
-        current.provinceCode == province_code, ["provinceKey", "wardKey", "wardCode"]
-    ]
-    merged = wards.merge(links, on=["provinceKey", "wardKey"]).merge(
-        legacy[["old_key", "wardShort", "district"]], on="old_key"
-    )
-    merged = merged.drop_duplicates(["wardCode", "old_key"]).sort_values(["wardCode", "wardShort"])
+    links = _links()
+    rows = links[links["province_code"] == province_code]
     return {
-        code: list(zip(group.wardShort, group.district, strict=True))
-        for code, group in merged.groupby("wardCode", sort=True)
+        code: list(zip(group["name"], group["district"], strict=True))
+        for code, group in rows.groupby("code", sort=True)
     }

@@ -1,4 +1,4 @@
-"""A province's communes from PostGIS, light enough for a map: simplified as a coverage.
+"""A province's communes (read by gis.unit_shapes), light enough for a map: a simplified coverage.
 
 Simplifying each commune on its own opens slivers and overlaps along shared edges; the
 coverage simplification (GEOS, shapely.coverage_simplify) moves every shared edge once, for
@@ -14,12 +14,10 @@ from datetime import datetime
 import geopandas as gpd
 import numpy as np
 import shapely
-import sqlalchemy as sa
 from pyproj import CRS
 from sqlalchemy.engine import Engine
 
-from gis.errors import NotFound
-from gis.schema import admin_unit, boundary_source
+from gis.unit_shapes import province_shapes
 
 DEFAULT_TOLERANCE_M = 5.0
 COORD_DECIMALS = 5  # 1e-5° ≈ 1.1 m of latitude, ≈ 1.05 m of longitude at 20°N
@@ -48,77 +46,43 @@ def load_province(
     engine: Engine, province_code: str, tolerance_m: float = DEFAULT_TOLERANCE_M
 ) -> ProvinceBase:
     """Read a province and its communes, simplify them as one coverage, round coordinates."""
-    u = admin_unit
-    with engine.connect() as conn:
-        province = conn.execute(
-            sa.select(u.c.code, u.c.name, u.c.full_name).where(
-                u.c.code == province_code, u.c.level == "province"
-            )
-        ).one_or_none()
-        if province is None:
-            raise NotFound(
-                f"province {province_code!r} is not loaded",
-                f"run `tuquan boundaries fetch --province {province_code}` "
-                "(`tuquan boundaries list` shows what is loaded)",
-            )
-        query = (
-            sa.select(
-                u.c.code,
-                u.c.name,
-                u.c.full_name,
-                u.c.unit_type,
-                u.c.area_km2,
-                sa.func.ST_AsBinary(u.c.geom).label("geom"),
-            )
-            .where(u.c.parent_code == province_code, u.c.level == "commune")
-            .order_by(u.c.code)
-        )
-        communes = gpd.read_postgis(query, conn, geom_col="geom", crs=4326)
-        source = conn.execute(
-            sa.select(
-                sa.func.string_agg(sa.distinct(boundary_source.c.attribution), "; "),
-                sa.func.string_agg(sa.distinct(boundary_source.c.licence), ", "),
-                sa.func.max(boundary_source.c.loaded_at),
-            ).where(
-                boundary_source.c.id.in_(
-                    sa.select(u.c.source_id).where(
-                        sa.or_(u.c.code == province_code, u.c.parent_code == province_code)
-                    )
-                )
-            )
-        ).one()
-    if communes.empty:
-        raise NotFound(
-            f"province {province_code} ({province.name}) has no communes loaded",
-            f"run `tuquan boundaries fetch --province {province_code}`",
-        )
-    communes = communes.rename_geometry("geometry")
+    shapes = province_shapes(engine, province_code)
+    communes = shapes.communes
     before = int(shapely.get_num_coordinates(communes.geometry.values).sum())
     metric_crs = communes.estimate_utm_crs()
-    simplified_m = shapely.coverage_simplify(
-        communes.to_crs(metric_crs).geometry.values, tolerance_m
-    )
-    communes_metric = communes.set_geometry(gpd.array.from_shapely(simplified_m, crs=metric_crs))
-    light = communes_metric.to_crs(4326)
-    light = light.set_geometry(
-        shapely.transform(light.geometry.values, lambda xy: np.round(xy, COORD_DECIMALS))
-    )
+    communes_metric, light = simplify_coverage(communes, tolerance_m, metric_crs)
     outline = _outline(light.geometry.values)
     return ProvinceBase(
-        code=province.code,
-        name=province.name,
-        full_name=province.full_name,
+        code=shapes.code,
+        name=shapes.name,
+        full_name=shapes.full_name,
         communes=light,
         communes_metric=communes_metric,
         outline=outline,
         metric_crs=metric_crs,
-        attribution=source[0] or "",
-        licence=source[1],
-        data_as_of=source[2],
+        attribution=shapes.source.attribution,
+        licence=shapes.source.licence,
+        data_as_of=shapes.source.loaded_at,
         tolerance_m=tolerance_m,
         vertices_before=before,
         vertices_after=int(shapely.get_num_coordinates(light.geometry.values).sum()),
     )
+
+
+def simplify_coverage(
+    units: gpd.GeoDataFrame,
+    tolerance_m: float,
+    metric_crs: CRS,
+    decimals: int = COORD_DECIMALS,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Units simplified as one coverage in ``metric_crs``: (metric, EPSG:4326 rounded)."""
+    simplified_m = shapely.coverage_simplify(units.to_crs(metric_crs).geometry.values, tolerance_m)
+    metric = units.set_geometry(gpd.array.from_shapely(simplified_m, crs=metric_crs))
+    light = metric.to_crs(4326)
+    light = light.set_geometry(
+        shapely.transform(light.geometry.values, lambda xy: np.round(xy, decimals))
+    )
+    return metric, light
 
 
 def _outline(geoms: np.ndarray) -> shapely.Geometry:
