@@ -104,6 +104,8 @@ FONT_AWESOME_URL = (
 )
 TUQUAN_JS_URL = "tuquan:tuquan-map.js"
 TUQUAN_CSS_URL = "tuquan:tuquan-map.css"
+TUQUAN_THEMATIC_JS_URL = "tuquan:tuquan-thematic.js"
+TUQUAN_THEMATIC_CSS_URL = "tuquan:tuquan-thematic.css"
 
 _jquery = Asset("jquery-3.7.1.min.js", "js", "xstatic.pkg.jquery", ("jquery.min.js",), "3.7.1")
 _markercluster = "xstatic.pkg.leaflet_markercluster"
@@ -150,6 +152,13 @@ ASSETS: dict[str, Asset] = {
     # tuquan's own controls (title, legend, search, fullscreen), maps/static.
     TUQUAN_JS_URL: Asset("tuquan-map.js", "js", "maps", ("static/tuquan-map.js",)),
     TUQUAN_CSS_URL: Asset("tuquan-map.css", "css", "maps", ("static/tuquan-map.css",)),
+    # the thematic layers (theme legend, site and numbered markers), maps/static.
+    TUQUAN_THEMATIC_JS_URL: Asset(
+        "tuquan-thematic.js", "js", "maps", ("static/tuquan-thematic.js",)
+    ),
+    TUQUAN_THEMATIC_CSS_URL: Asset(
+        "tuquan-thematic.css", "css", "maps", ("static/tuquan-thematic.css",)
+    ),
 }
 
 # Declared by folium.Map for features tuquan maps do not use (Bootstrap popups/modals,

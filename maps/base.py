@@ -89,6 +89,9 @@ def default_tooltips(communes: pd.DataFrame) -> pd.Series:
 class ProvinceMap:
     """A province map under construction: add layers and a legend, then save."""
 
+    # Thematic maps with tall legends put the layer list under the search (top left).
+    layer_control_position = "topright"
+
     def __init__(
         self,
         base: ProvinceBase,
@@ -179,6 +182,11 @@ class ProvinceMap:
         )
         self._legend_added = True
 
+    def add_legend_element(self, element: TuquanElement) -> None:
+        """A legend built by the caller (e.g. one that switches with the colouring)."""
+        element.add_to(self.map)
+        self._legend_added = True
+
     def add(self, layer: folium.map.Layer) -> folium.map.Layer:
         """Add an overlay (it appears in the layer control)."""
         return layer.add_to(self.map)
@@ -188,7 +196,9 @@ class ProvinceMap:
         if not self._saved:
             if not self._legend_added:
                 self.add_legend("Chú giải", "legend")
-            folium.LayerControl(collapsed=False, position="topright").add_to(self.map)
+            folium.LayerControl(collapsed=False, position=self.layer_control_position).add_to(
+                self.map
+            )
             self._saved = True
         return save_map(self.map, path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import unicodedata
 
+import pandas as pd
 from markupsafe import Markup
 
 
@@ -28,3 +29,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.lower().split())
+
+
+def day(value) -> str:
+    """dd/mm/yyyy of a date (or ISO text, or a datetime); '—' when missing."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "—"
+    return pd.Timestamp(value).strftime("%d/%m/%Y")

@@ -1,0 +1,262 @@
+"""Planning map: where to replicate the model next, and why.
+
+Uncovered hot-spot communes are highlighted (the gap map); the top-k candidates of
+gis.planning are numbered by rank with their score broken down in the popup; the
+optimiser's sites (gis.covering) are drawn with their coverage radius, beside the existing
+sites and the radius they already cover.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import folium
+import pandas as pd
+import shapely
+from markupsafe import Markup
+from sqlalchemy.engine import Engine
+
+from gis.covering import covering_result
+from gis.domain import ACTIVE_STATUSES
+from gis.errors import InputError
+from gis.hotspots import hotspots_result
+from gis.incident_filter import IncidentFilter
+from gis.map_records import IncidentSpan, has_synthetic_records, incident_span
+from gis.planning import candidates_result
+from maps.base import BASE_LEGEND, COMMUNE_STYLE, MapOptions, ProvinceMap
+from maps.controls import Attribution, HtmlBox, LegendItem
+from maps.coverage import read_coverage
+from maps.hotspots import categories_text, window_text
+from maps.icons import ICONS_ATTRIBUTION
+from maps.layers import (
+    NumberedLayer,
+    ThematicAssets,
+    icon_rows,
+    legend_box,
+    legend_rows,
+    notice_box,
+    section,
+)
+from maps.planning_text import candidate_popup, chosen_popup, commune_tooltips
+from maps.province import COORD_DECIMALS, ProvinceBase
+from maps.sites import site_layer, site_legend_parts
+from maps.text import bilingual
+from maps.themes import (
+    CANDIDATE_COLOUR,
+    CHOSEN_COLOUR,
+    PLAN_COLOURS,
+    plan_class,
+    plan_legend,
+)
+
+DEFAULT_TOP = 10
+DEFAULT_K = 5
+DEFAULT_RADIUS_M = 3000.0
+CANDIDATE_LAYER = "Ứng viên nhân rộng / replication candidates"
+CHOSEN_LAYER = "Vị trí tối ưu / optimised new sites"
+RADIUS_LAYER = "Bán kính phủ / coverage radius"
+
+
+@dataclass
+class PlanningData:
+    """Candidates, the optimiser's choice, commune classes and sites of one province."""
+
+    candidates: pd.DataFrame  # gis.planning.rank_candidates columns, top rows
+    chosen: pd.DataFrame | None  # gis.covering.choose_sites chosen columns
+    covering: dict  # the optimiser's summary
+    classes: pd.Series  # commune code → covered | gap | uncovered
+    sites: pd.DataFrame  # gis.map_records.sites_as_of columns
+    incidents: IncidentFilter
+    span: IncidentSpan
+    as_of: date
+    data_as_of: datetime | None
+    synthetic: bool
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_planning(
+    engine: Engine,
+    incidents: IncidentFilter,
+    *,
+    as_of: date | None = None,
+    top: int = DEFAULT_TOP,
+    k: int = DEFAULT_K,
+    radius_m: float = DEFAULT_RADIUS_M,
+    refresh: bool = False,
+) -> PlanningData:
+    """Ranking, covering, gaps and sites for ``incidents.province`` (stored results)."""
+    province = incidents.province
+    if province is None:
+        raise InputError("a planning map is made for one province", "give --province CODE")
+    as_of = as_of or date.today()
+    incidents = incidents.check(engine)
+    notes: list[tuple[str, str]] = []
+    ranked = candidates_result(engine, province, as_of=as_of, incidents=incidents, refresh=refresh)
+    coverage = read_coverage(engine, province, as_of, refresh=refresh)
+    try:
+        hot = hotspots_result(engine, incidents, refresh=refresh).frame.set_index("code")["bin"]
+    except InputError as exc:
+        notes.append(("Gi*", exc.message))
+        hot = pd.Series(0, index=coverage.communes["code"])
+    covered = coverage.communes.set_index("code")["covered"]
+    classes = plan_class(covered, hot.reindex(covered.index).fillna(0))
+    chosen, summary = None, {}
+    try:
+        result = covering_result(
+            engine, province, k=k, radius_m=radius_m, as_of=as_of, incidents=incidents,
+            refresh=refresh,
+        )  # fmt: skip
+        chosen, summary = result.frame, result.summary
+    except InputError as exc:
+        notes.append(("Tối ưu / optimiser", exc.message))
+    stamps = [d for d in (ranked.data_as_of, coverage.data_as_of) if d]
+    return PlanningData(
+        candidates=ranked.frame.head(top),
+        chosen=chosen,
+        covering=summary,
+        classes=classes,
+        sites=coverage.sites,
+        incidents=incidents,
+        span=incident_span(engine, incidents),
+        as_of=as_of,
+        data_as_of=max(stamps) if stamps else None,
+        synthetic=coverage.synthetic or has_synthetic_records(engine, province, sites=False),
+        notes=notes,
+    )
+
+
+def _inner_points(base: ProvinceBase, codes: pd.Series) -> pd.DataFrame:
+    shapes = base.communes.set_index("code").geometry.reindex(codes.astype(str))
+    points = shapely.point_on_surface(shapes.values)
+    return pd.DataFrame(
+        {"lat": shapely.get_y(points), "lon": shapely.get_x(points)}, index=codes.index
+    ).round(COORD_DECIMALS)
+
+
+def candidate_layer(base: ProvinceBase, candidates: pd.DataFrame) -> NumberedLayer:
+    """The top candidates, numbered by rank, at a point inside their commune."""
+    points = _inner_points(base, candidates["code"])
+    rows = [
+        [lat, lon, int(c.rank), candidate_popup(c), f"#{int(c.rank)} {c.name}"]
+        for (lat, lon), c in zip(
+            points[["lat", "lon"]].itertuples(index=False), candidates.itertuples(), strict=True
+        )
+    ]  # formatting only: one popup per candidate (top k)
+    return NumberedLayer(rows, CANDIDATE_LAYER, CANDIDATE_COLOUR, "tq-candidate", anchor=(28, 13))
+
+
+def chosen_layer(chosen: pd.DataFrame, summary: dict) -> NumberedLayer:
+    """The optimiser's new sites, numbered in the order that adds most at each step."""
+    rows = [
+        [round(r.lat, COORD_DECIMALS), round(r.lon, COORD_DECIMALS), int(r.order),
+         chosen_popup(r, summary), f"{int(r.order)}. {r.name}"]
+        for r in chosen.itertuples()
+    ]  # fmt: skip
+    return NumberedLayer(rows, CHOSEN_LAYER, CHOSEN_COLOUR, "tq-chosen", anchor=(-2, 13))
+
+
+def radius_layer(chosen: pd.DataFrame | None, sites: pd.DataFrame, radius_m: float):
+    """Circles of the coverage radius: chosen sites (solid), existing active sites (dashed)."""
+    group = folium.FeatureGroup(name=f"{RADIUS_LAYER} {radius_m:,.0f} m")
+    active = sites[sites["status"].isin(ACTIVE_STATUSES)]
+    for lat, lon in active[["lat", "lon"]].round(COORD_DECIMALS).itertuples(index=False):
+        folium.Circle(
+            [lat, lon], radius=radius_m, color="#1b7837", weight=1, dash_array="4 4",
+            fill=False, interactive=False, class_name="tq-radius-existing",
+        ).add_to(group)  # fmt: skip
+    if chosen is not None:
+        for lat, lon in chosen[["lat", "lon"]].round(COORD_DECIMALS).itertuples(index=False):
+            folium.Circle(
+                [lat, lon], radius=radius_m, color=CHOSEN_COLOUR, weight=2, fill=True,
+                fill_opacity=0.08, interactive=False, class_name="tq-radius-chosen",
+            ).add_to(group)  # fmt: skip
+    return group
+
+
+def _title_lines(data: PlanningData, top: int) -> tuple[Markup, ...]:
+    lines = [
+        window_text(data.incidents, data.span),
+        categories_text(data.incidents),
+        Markup("{}: {}").format(bilingual("Ứng viên hàng đầu", "top candidates"), top),
+    ]
+    s = data.covering
+    if s:
+        lines.append(
+            Markup("{}: {} {}, {} {:,.0f} m, {} {:.0%} → {:.0%}").format(
+                bilingual("Tối ưu phủ", "max covering"),
+                s.get("k"),
+                bilingual("vị trí", "sites"),
+                bilingual("bán kính", "radius"),
+                s.get("radius_m", 0),
+                bilingual("phủ", "covered"),
+                s.get("share_before", 0),
+                s.get("share_after", 0),
+            )
+        )
+    return tuple(lines)
+
+
+def _legend(data: PlanningData) -> Markup:
+    markers = icon_rows(
+        [("1", CANDIDATE_COLOUR, "Ứng viên, theo thứ hạng", "candidate, by rank")]
+    ) + icon_rows(
+        [("1", CHOSEN_COLOUR, "Vị trí mới do tối ưu chọn", "new site chosen by the optimiser")],
+        css_class="tq-chosen",
+    )
+    radius = data.covering.get("radius_m", DEFAULT_RADIUS_M)
+    circles = (
+        LegendItem(f"Bán kính {radius:,.0f} m, vị trí mới", "radius, new site",
+                   stroke=CHOSEN_COLOUR, kind="line"),
+        LegendItem(f"Bán kính {radius:,.0f} m, mô hình hiện có", "radius, existing site",
+                   stroke="#1b7837", kind="line"),
+    )  # fmt: skip
+    parts = [
+        section("Xã", "communes", legend_rows(plan_legend())),
+        section("Đề xuất", "proposals", markers + legend_rows(circles)),
+        *(site_legend_parts() if len(data.sites) else []),
+        legend_rows(BASE_LEGEND[:1]),
+    ]
+    note = "Điểm nóng: Gi* ≥ 90 % (FDR) / hot spot: Gi* at 90 % or more (FDR)"
+    return legend_box("Chú giải", "legend", parts, note=note)
+
+
+def planning_map(
+    base: ProvinceBase, data: PlanningData, options: MapOptions | None = None
+) -> ProvinceMap:
+    """The planning (gap) map of a province (save it with ``.save(path)``)."""
+    options = options or MapOptions()
+    if data.synthetic and not options.synthetic:
+        options = dataclasses.replace(options, synthetic=True)
+    classes = pd.DataFrame({"pc": data.classes.reindex(base.communes["code"]).fillna("uncovered")})
+    top = len(data.candidates)
+    pm = ProvinceMap(
+        base,
+        "Đề xuất nhân rộng mô hình",
+        "where to replicate the model next",
+        options,
+        data_as_of=data.data_as_of,
+        commune_style=lambda f: {
+            **COMMUNE_STYLE,
+            "fillColor": PLAN_COLOURS[f["properties"]["pc"]],
+        },
+        commune_properties=classes,
+        commune_tooltips=commune_tooltips(base, data.classes, data.candidates),
+        title_lines=_title_lines(data, top),
+    )
+    pm.layer_control_position = "topleft"
+    ThematicAssets().add_to(pm.map)
+    radius = data.covering.get("radius_m", DEFAULT_RADIUS_M)
+    pm.add(radius_layer(data.chosen, data.sites, radius))
+    if len(data.sites):
+        pm.add(site_layer(data.sites, show=True))
+        Attribution(ICONS_ATTRIBUTION).add_to(pm.map)
+    if top:
+        pm.add(candidate_layer(base, data.candidates))
+    if data.chosen is not None and len(data.chosen):
+        pm.add(chosen_layer(data.chosen, data.covering))
+    if data.notes:
+        notice_box("Không tính được", "not computed", data.notes).add_to(pm.map)
+    pm.add_legend_element(HtmlBox(_legend(data), "tq-legend", "bottomright"))
+    return pm

@@ -1,0 +1,129 @@
+/* tuquan thematic layers: a legend that switches the commune colouring, site markers by
+ * kind and status, numbered candidate markers. Data text reaches the page only through
+ * textContent/title here; popup HTML was built and escaped in Python (maps/text.py). */
+(function () {
+  "use strict";
+  var tuquan = (window.tuquan = window.tuquan || {});
+
+  function styler(theme, base) {
+    return function (feature) {
+      var value = feature.properties[theme.property];
+      var style = {};
+      for (var key in base) style[key] = base[key];
+      style.fillColor = theme.colours[String(value)] || theme.fallback;
+      return style;
+    };
+  }
+
+  // A legend (HTML from Python) whose radio buttons choose how the communes are coloured.
+  tuquan.themeLegend = function (map, layer, options) {
+    var control = tuquan.htmlControl(map, options.html, {
+      className: "tq-legend tq-theme-legend",
+      position: options.position || "bottomright",
+    });
+    var box = control.getContainer();
+    function show(id) {
+      var theme = options.themes[id];
+      if (!theme) return;
+      layer.options.style = styler(theme, options.baseStyle); // resetStyle (search) uses it
+      layer.resetStyle();
+      box.setAttribute("data-theme", id);
+      box.querySelectorAll("[data-theme-section]").forEach(function (section) {
+        section.hidden = section.getAttribute("data-theme-section") !== id;
+      });
+    }
+    box.querySelectorAll("input[name=tq-theme]").forEach(function (input) {
+      L.DomEvent.on(input, "change", function () {
+        if (input.checked) show(input.value);
+      });
+    });
+    show(options.initial);
+    return control;
+  };
+
+  function iconElement(className, colour, title) {
+    var div = document.createElement("div");
+    div.className = "tq-marker " + className;
+    div.style.background = colour;
+    div.title = title;
+    return div;
+  }
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function glyph(icon) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", icon.viewBox);
+    svg.setAttribute("width", "13");
+    svg.setAttribute("height", "13");
+    svg.setAttribute("fill", "currentColor");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", icon.d);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // Popup of a site: fixed labels and values, both escaped by Python (maps/text.py).
+  function sitePopup(row, o) {
+    var comps = row[8].map(function (n) {
+      return o.componentLabels[n] || "";
+    });
+    var values = [
+      o.kindLabels[row[2]],
+      o.statusLabels[row[3]],
+      comps.length ? comps.join("<br>") : "—",
+      row[9], row[10], row[11], row[12], row[6], row[7], row[5],
+    ];
+    var html = "<h3>" + row[4] + "</h3><table>";
+    o.fieldLabels.forEach(function (label, i) {
+      if (values[i] !== null && values[i] !== undefined) {
+        html += "<tr><th>" + label + "</th><td>" + values[i] + "</td></tr>";
+      }
+    });
+    return html + "</table>";
+  }
+
+  // Sites: one marker per row [lat, lon, kind, status, name, ref, host, commune,
+  // components, started, pilot since, replicated since, suspended since, plain name];
+  // text values arrive HTML-escaped, the plain name only ever becomes a title attribute.
+  tuquan.siteLayer = function (rows, options) {
+    var group = options.cluster
+      ? L.markerClusterGroup({ disableClusteringAtZoom: options.unclusterZoom, maxClusterRadius: 40 })
+      : L.featureGroup();
+    rows.forEach(function (row) {
+      var div = iconElement("tq-site", options.colours[row[3]] || options.fallbackColour, row[13]);
+      div.setAttribute("data-kind", row[2]);
+      div.setAttribute("data-status", row[3]);
+      div.appendChild(glyph(options.icons[row[2]] || options.icons[options.fallbackKind]));
+      var marker = L.marker([row[0], row[1]], {
+        icon: L.divIcon({ html: div, className: "tq-icon", iconSize: [24, 24], iconAnchor: [12, 12] }),
+        title: row[13],
+        keyboard: true,
+      });
+      marker.bindPopup(function () {
+        return sitePopup(row, options);
+      }, { maxWidth: 320, className: "tq-popup" });
+      group.addLayer(marker);
+    });
+    return group;
+  };
+
+  // Ranked places: a numbered round marker per row [lat, lon, number, popupHtml, title].
+  tuquan.numberedLayer = function (rows, options) {
+    var group = L.featureGroup();
+    rows.forEach(function (row) {
+      var div = iconElement("tq-numbered " + (options.className || ""), options.colour, row[4]);
+      div.textContent = String(row[2]);
+      var marker = L.marker([row[0], row[1]], {
+        // options.anchor moves a marker off its point, so that two layers' markers on one
+        // commune (a candidate and the optimiser's choice) sit side by side.
+        icon: L.divIcon({ html: div, className: "tq-icon", iconSize: [26, 26], iconAnchor: options.anchor || [13, 13] }),
+        title: row[4],
+        zIndexOffset: 1000 - row[2],
+      });
+      marker.bindPopup(row[3], { maxWidth: 360, className: "tq-popup" });
+      group.addLayer(marker);
+    });
+    return group;
+  };
+})();
