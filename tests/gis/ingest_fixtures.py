@@ -69,3 +69,41 @@ def incidents_by_ref(engine: Engine) -> dict[str, dict]:
             )
         ).mappings()
         return {r["external_ref"]: dict(r) for r in rows}
+
+
+def write_incident_csv(
+    engine: Engine, path: Path, rows: int, seed: int = 1, bad_last_row: bool = False
+) -> Path:
+    """A generated incident file: points inside the loaded communes, no addresses (and a
+    last row with an impossible date when asked: all-or-nothing then reads and refuses)."""
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from gis.commune_index import CommuneIndex
+
+    index = CommuneIndex.from_engine(engine)
+    rng = np.random.default_rng(seed)
+    bounds = shapely.bounds(index.geoms)
+    pick = rng.integers(len(index), size=rows * 3)
+    x = rng.uniform(bounds[pick, 0], bounds[pick, 2])
+    y = rng.uniform(bounds[pick, 1], bounds[pick, 3])
+    inside = shapely.contains_xy(index.geoms[pick], x, y)
+    x, y = x[inside][:rows], y[inside][:rows]
+    assert len(x) == rows
+    seconds = rng.integers(1_577_836_800, 1_735_689_600, size=rows)  # 2020–2024
+    frame = pd.DataFrame(
+        {
+            "Mã vụ việc": [f"G{seed}-{i:07d}" for i in range(rows)],
+            "Ngày xảy ra": pd.to_datetime(seconds, unit="s").strftime("%d/%m/%Y %H:%M"),
+            "Loại vụ việc": np.array(["Trộm cắp", "Ma túy", "Cháy", "Tai nạn giao thông"])[
+                rng.integers(4, size=rows)
+            ],
+            "Vĩ độ": np.round(y, 6),
+            "Kinh độ": np.round(x, 6),
+        }
+    )
+    if bad_last_row:
+        frame.loc[rows - 1, "Ngày xảy ra"] = "31/02/2024"
+    frame.to_csv(path, index=False)
+    return path
