@@ -1,0 +1,187 @@
+"""Importing 1M incidents with coordinates against the 3,321 national communes.
+
+Three peers turn the same CSV into points with their commune in PostGIS:
+
+- naive: pandas → geopandas → ``to_postgis`` → ``ST_Contains`` join in PostGIS;
+- floor: pandas (three columns) → in-memory point-in-polygon (STRtree) → binary COPY
+  into an unindexed table — the least work that gets the rows placed and stored;
+- ours:  ``gis.ingest.import_file`` up to its staging table: every column parsed and
+  checked, places found, rows COPYed (phases read + check + stage).
+
+Targets (issue 4): ours ≥ 3× faster than naive and within 2× of the floor. Then ours merges
+the staged rows into ``incident`` (upsert by reference; five indexes and three foreign keys
+to maintain — a cost any path that stores real incidents pays, printed apart), and the
+peak memory of the whole import is measured in its own process.
+
+Run: ``python -m bench ingest`` (env BENCH_INGEST_ROWS to change the size).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from gis import migrations
+from gis.boundaries import fetch_boundaries, load_boundary_file
+from gis.boundary_reader import FieldMap
+from gis.commune_index import CommuneIndex
+from gis.database import create_database, drop_database, make_engine, server_url
+from gis.ingest.locate import commune_positions
+from gis.settings import PROJECT_ROOT, Settings
+
+ROWS = int(os.environ.get("BENCH_INGEST_ROWS", 1_000_000))
+SHARED = Path(os.environ.get("TUQUAN_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+CATEGORIES = np.array(["Trộm cắp tài sản", "Ma túy", "Cháy nhà dân", "Tai nạn giao thông"])
+
+OURS = """
+import json, resource, sys
+from gis.database import make_engine
+from gis.ingest import import_file
+result = import_file(make_engine(sys.argv[1]), sys.argv[2], "incidents")
+print(json.dumps({"timings": result.timings, "seconds": result.seconds,
+                  "inserted": result.inserted, "errors": result.problems.errors,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _database():
+    url = server_url(Settings()).set(database=f"tuquan_bench_ingest_{os.getpid()}")
+    drop_database(url)
+    create_database(url)
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    settings = Settings(database_url=url.render_as_string(hide_password=False),
+                        home=Path(tempfile.mkdtemp(prefix="bench-ingest-")))  # fmt: skip
+    fetch_boundaries(engine, settings, "all", source=str(SHARED / "vietnamese-provinces-database"))
+    fields = FieldMap(code="code", name="name", full_name="fullName", name_en="nameEn",
+                      parent="province_code")  # fmt: skip
+    national = SHARED / "national" / "vn_wards_2025_simplified.geojson.gz"
+    load_boundary_file(engine, national, "commune", fields)
+    return url, engine
+
+
+def _write_csv(engine, path: Path, rows: int) -> None:
+    """Points spread over all communes (uniform in each commune), with the columns officers use."""
+    index = CommuneIndex.from_engine(engine)
+    rng = np.random.default_rng(2025)
+    bounds = shapely.bounds(index.geoms)
+    xs, ys, have = [], [], 0
+    while have < rows:
+        pick = rng.integers(len(index), size=rows)
+        x = rng.uniform(bounds[pick, 0], bounds[pick, 2])
+        y = rng.uniform(bounds[pick, 1], bounds[pick, 3])
+        inside = shapely.contains_xy(index.geoms[pick], x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        have += int(inside.sum())
+    lon, lat = np.concatenate(xs)[:rows], np.concatenate(ys)[:rows]
+    seconds = rng.integers(1_577_836_800, 1_735_689_600, size=rows)
+    pd.DataFrame(
+        {
+            "Mã vụ việc": [f"VV{i:07d}" for i in range(rows)],
+            "Ngày xảy ra": pd.to_datetime(seconds, unit="s").strftime("%d/%m/%Y %H:%M"),
+            "Loại vụ việc": CATEGORIES[rng.integers(len(CATEGORIES), size=rows)],
+            "Vĩ độ": lat.round(6),
+            "Kinh độ": lon.round(6),
+        }
+    ).to_csv(path, index=False)
+
+
+def naive(engine, path: Path) -> float:
+    """CSV → GeoDataFrame → to_postgis → ST_Contains join into a result table."""
+    import geopandas as gpd
+
+    started = time.perf_counter()
+    frame = pd.read_csv(path, dtype={"Mã vụ việc": str})
+    points = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["Kinh độ"], frame["Vĩ độ"]), crs=4326
+    )
+    points.to_postgis("bench_naive_points", engine, if_exists="replace", index=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS bench_naive_result"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE bench_naive_result AS SELECT p.*, a.code AS commune_code "
+                "FROM bench_naive_points p JOIN admin_unit a ON a.level = 'commune' "
+                "AND ST_Contains(a.geom, p.geometry)"
+            )
+        )
+        placed = conn.scalar(sa.text("SELECT count(*) FROM bench_naive_result"))
+    assert placed >= ROWS * 0.99, placed
+    return time.perf_counter() - started
+
+
+def floor(engine, path: Path) -> float:
+    """Three columns → STRtree point-in-polygon → binary COPY into an unindexed table."""
+    started = time.perf_counter()
+    index = CommuneIndex.from_engine(engine)
+    frame = pd.read_csv(path, usecols=["Mã vụ việc", "Vĩ độ", "Kinh độ"], dtype={"Mã vụ việc": str})
+    lon, lat = frame["Kinh độ"].to_numpy(), frame["Vĩ độ"].to_numpy()
+    pos = commune_positions(index, lon, lat)
+    codes = np.where(pos >= 0, index.codes[np.maximum(pos, 0)], None)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS bench_floor"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE bench_floor (ref text, commune_code text, lon float8, lat float8)"
+            )
+        )
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy("COPY bench_floor FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "float8", "float8"])
+            for row in zip(frame["Mã vụ việc"].tolist(), codes.tolist(), lon.tolist(), lat.tolist(),
+                           strict=True):  # fmt: skip
+                copy.write_row(row)
+    return time.perf_counter() - started
+
+
+def ours(url, path: Path) -> dict:
+    """The real import, in its own process (so that its peak memory is its own)."""
+    out = subprocess.run(
+        [sys.executable, "-c", OURS, url.render_as_string(hide_password=False), str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    url, engine = _database()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "incidents.csv"
+            _write_csv(engine, path, ROWS)
+            print(f"{ROWS:,} incidents with coordinates, {path.stat().st_size / 2**20:.0f} MB CSV, "
+                  "3,321 communes")  # fmt: skip
+            t_naive = naive(engine, path)
+            t_floor = floor(engine, path)
+            result = ours(url, path)
+            t = result["timings"]
+            t_ours = t["read"] + t["check"] + t["stage"]
+            print(f"naive (geopandas → to_postgis → ST_Contains)  {t_naive:7.1f} s")
+            print(f"floor (STRtree + COPY, 3 columns)             {t_floor:7.1f} s")
+            phases = f"read {t['read']:.1f}, check {t['check']:.1f}, stage {t['stage']:.1f}"
+            print(f"ours  (parse, check, place, COPY to staging)  {t_ours:7.1f} s ({phases})")
+            print(f"  naive / ours = {t_naive / t_ours:.1f}× (target ≥ 3×)")
+            print(f"  ours / floor = {t_ours / t_floor:.2f}× (target ≤ 2×)")
+            print(f"merge into incident (upsert; 5 indexes, 3 foreign keys) {t['merge']:7.1f} s")
+            print(
+                f"ours end to end {result['seconds']:.1f} s, {result['inserted']:,} inserted, "
+                f"{result['errors']} errors, peak RSS {result['peak_mb']:.0f} MB (target < 1 GB)"
+            )
+    finally:
+        engine.dispose()
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
