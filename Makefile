@@ -25,6 +25,10 @@ demo: system-deps $(BIN)/tuquan
 	$(BIN)/tuquan db start
 	$(BIN)/tuquan db upgrade
 	$(BIN)/tuquan boundaries fetch --province 37 $(DEMO_SOURCE)
+	$(BIN)/tuquan demo-data --province 37 --out .tuquan/demo
+	$(BIN)/tuquan import sites .tuquan/demo/demo_sites.xlsx --skip-bad-rows --report .tuquan/demo/report_sites.csv
+	$(BIN)/tuquan import incidents .tuquan/demo/demo_incidents_2020_2022.csv --source demo --skip-bad-rows --report .tuquan/demo/report_incidents_2020_2022.csv
+	$(BIN)/tuquan import incidents .tuquan/demo/demo_incidents_2023_2025.xlsx --source demo --skip-bad-rows --report .tuquan/demo/report_incidents_2023_2025.csv
 	$(BIN)/tuquan coverage --province 37
 	$(BIN)/tuquan hotspots --province 37
 	$(BIN)/tuquan candidates --province 37 --k 5 --radius-m 3000
