@@ -7,7 +7,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -143,14 +142,14 @@ def incident_points(engine: Engine, incidents: IncidentFilter) -> IncidentPoints
     where, values = incidents.where()
     sql = sa.text(
         f"""
-        SELECT ST_AsBinary(ST_Collect(i.geom) FILTER (WHERE i.precision = ANY(:fine))),
+        SELECT array_agg(ST_X(i.geom)) FILTER (WHERE i.precision = ANY(:fine)),
+               array_agg(ST_Y(i.geom)) FILTER (WHERE i.precision = ANY(:fine)),
                count(*) FILTER (WHERE i.precision <> ALL(:fine))
           FROM incident i WHERE {where}
         """  # noqa: S608 -- fixed condition text; values are bound
     )
     with engine.connect() as conn:
-        blob, left_out = conn.execute(sql, {**values, "fine": list(FINER_THAN_COMMUNE)}).one()
-    if blob is None:
-        return IncidentPoints(np.empty(0), np.empty(0), int(left_out))
-    xy = shapely.get_coordinates(shapely.from_wkb(bytes(blob)))
-    return IncidentPoints(xy[:, 0].copy(), xy[:, 1].copy(), int(left_out))
+        lon, lat, left_out = conn.execute(sql, {**values, "fine": list(FINER_THAN_COMMUNE)}).one()
+    return IncidentPoints(
+        np.array(lon or [], dtype=float), np.array(lat or [], dtype=float), int(left_out)
+    )
