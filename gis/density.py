@@ -21,6 +21,7 @@ from gis.results import StoredResult, compute_or_read
 from gis.weights import METRIC_CRS
 
 CELLS_PER_BANDWIDTH = 5  # default cell size: a fifth of the bandwidth
+MIN_SHARE = 0.01  # cells under 1 % of the peak are left out: a heatmap shows nothing there
 MAX_CELLS = 4_000_000  # the grid grows coarser rather than past this
 
 
@@ -63,11 +64,12 @@ def kernel_density(
     *,
     bandwidth_m: float = 1000.0,
     cell_m: float | None = None,
+    min_share: float = MIN_SHARE,
 ) -> pd.DataFrame:
-    """Incident density surface (cells with a density above zero).
+    """Incident density surface: the cells at or above ``min_share`` of the peak.
 
     Columns: lon, lat (cell centre), x_m, y_m (EPSG:32648), density_per_km2.
-    ``attrs``: bandwidth_m, cell_m, crs, used, left_out.
+    ``attrs``: bandwidth_m, cell_m, crs, used, left_out, peak_per_km2.
     """
     incidents = incidents.check(engine)
     points = incident_points(engine, incidents)
@@ -80,7 +82,8 @@ def kernel_density(
     to_metric = Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
     x_m, y_m = to_metric.transform(points.lon, points.lat)
     xs, ys, surface, cell_m = density_grid(np.asarray(x_m), np.asarray(y_m), bandwidth_m, cell_m)
-    rows, cols = np.nonzero(surface)
+    peak = float(surface.max())
+    rows, cols = np.nonzero((surface > 0) & (surface >= min_share * peak))
     cx, cy = xs[cols], ys[rows]
     lon, lat = Transformer.from_crs(METRIC_CRS, 4326, always_xy=True).transform(cx, cy)
     out = pd.DataFrame(
@@ -88,7 +91,7 @@ def kernel_density(
     )
     out.attrs.update(
         bandwidth_m=bandwidth_m, cell_m=cell_m, crs=f"EPSG:{METRIC_CRS}", used=len(points),
-        left_out=points.left_out,
+        left_out=points.left_out, peak_per_km2=peak,
     )  # fmt: skip
     return out
 
@@ -99,16 +102,19 @@ def density_result(
     *,
     bandwidth_m: float = 1000.0,
     cell_m: float | None = None,
+    min_share: float = MIN_SHARE,
     refresh: bool = False,
 ) -> StoredResult:
     """``kernel_density`` kept with its parameters; recomputed only when inputs change."""
     incidents = incidents.check(engine)
-    params = {**incidents.params(), "bandwidth_m": bandwidth_m, "cell_m": cell_m}
+    params = {**incidents.params(), "bandwidth_m": bandwidth_m, "cell_m": cell_m,
+              "min_share": min_share}  # fmt: skip
 
     def compute():
-        frame = kernel_density(engine, incidents, bandwidth_m=bandwidth_m, cell_m=cell_m)
-        peak = float(frame["density_per_km2"].max()) if len(frame) else 0.0
-        return frame, dict(frame.attrs) | {"cells": len(frame), "peak_per_km2": peak}
+        frame = kernel_density(
+            engine, incidents, bandwidth_m=bandwidth_m, cell_m=cell_m, min_share=min_share
+        )
+        return frame, dict(frame.attrs) | {"cells": len(frame)}
 
     return compute_or_read(
         engine, "density", incidents.province or "all", params, compute, "lonlat",

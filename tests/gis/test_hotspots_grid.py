@@ -123,11 +123,14 @@ def test_kernel_density_of_ninh_binh_incidents(analysis_engine):
     rng = np.random.default_rng(6)
     insert_incidents(analysis_engine, spot.lon + rng.normal(0, 0.003, 100),
                      spot.lat + rng.normal(0, 0.003, 100))  # fmt: skip
-    frame = kernel_density(analysis_engine, IncidentFilter("37"), bandwidth_m=1_500)
+    frame = kernel_density(analysis_engine, IncidentFilter("37"), bandwidth_m=1_500, min_share=0)
     assert frame.attrs["used"] == 100 and frame.attrs["crs"] == "EPSG:32648"
     peak = frame.loc[frame["density_per_km2"].idxmax()]
     assert abs(peak.lon - spot.lon) < 0.01 and abs(peak.lat - spot.lat) < 0.01
     total = frame["density_per_km2"].sum() * (frame.attrs["cell_m"] / 1_000) ** 2
     assert total == pytest.approx(100, rel=0.01)
+    trimmed = kernel_density(analysis_engine, IncidentFilter("37"), bandwidth_m=1_500)
+    assert len(trimmed) < len(frame)
+    assert trimmed["density_per_km2"].min() >= 0.01 * frame["density_per_km2"].max()
     with pytest.raises(InputError, match="bandwidth -1"):
         kernel_density(analysis_engine, IncidentFilter("37"), bandwidth_m=-1)
