@@ -44,13 +44,16 @@ SHARED = Path(os.environ.get("TUQUAN_SHARED_DATA", PROJECT_ROOT.parent / "shared
 CATEGORIES = np.array(["Trộm cắp tài sản", "Ma túy", "Cháy nhà dân", "Tai nạn giao thông"])
 
 OURS = """
-import json, resource, sys
+import json, sys
+def peak_mb():  # VmHWM: unlike ru_maxrss, not inherited from the forking parent
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) / 1024 for l in status if l.startswith("VmHWM:"))
 from gis.database import make_engine
 from gis.ingest import import_file
 result = import_file(make_engine(sys.argv[1]), sys.argv[2], "incidents")
 print(json.dumps({"timings": result.timings, "seconds": result.seconds,
                   "inserted": result.inserted, "errors": result.problems.errors,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 
