@@ -163,9 +163,10 @@ def commune_contiguity(
     with engine.connect() as conn:
         pairs = conn.execute(
             sa.text(
-                "SELECT code, neighbour_code FROM commune_neighbour "
-                "WHERE boundary_version = :v AND kind = 'queen' "
-                "AND code = ANY(:codes) AND neighbour_code = ANY(:codes)"
+                "SELECT n.code, n.neighbour_code FROM commune_neighbour n "
+                "JOIN unnest(CAST(:codes AS text[])) a(code) ON a.code = n.code "
+                "JOIN unnest(CAST(:codes AS text[])) b(code) ON b.code = n.neighbour_code "
+                "WHERE n.boundary_version = :v AND n.kind = 'queen'"
             ),
             {"v": version, "codes": list(ordered)},
         ).all()
