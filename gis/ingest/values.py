@@ -55,6 +55,52 @@ def _hours(m: re.Match) -> str:
     return f" {int(m.group(1)):02d}:{int(m.group(2) or 0):02d} "
 
 
+def _fixed_width(text: pd.Series) -> pd.Series:
+    """Zero-padded dd/mm/yyyy or yyyy-mm-dd dates (with hh:mm[:ss]) read with array
+    arithmetic on the characters: the common case, ~20× faster than strptime."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    values = text.to_numpy(dtype=object)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    for length in (10, 16, 19):
+        rows = np.flatnonzero(lengths == length)
+        if not len(rows):
+            continue
+        chars = np.array(values[rows].tolist(), dtype=f"U{length}").view(np.uint32)
+        chars = chars.reshape(len(rows), length).astype(np.int64)
+        digit = (chars >= 48) & (chars <= 57)
+        n = chars - 48
+
+        def number(start: int, width: int, n: np.ndarray = n) -> np.ndarray:
+            return sum(n[:, start + i] * 10 ** (width - 1 - i) for i in range(width))
+
+        time_ok = np.ones(len(rows), dtype=bool)
+        hour = minute = second = np.zeros(len(rows), dtype=np.int64)
+        if length >= 16:
+            time_ok = np.isin(chars[:, 10], (32, 84)) & (chars[:, 13] == 58)  # ' ' or 'T', ':'
+            time_ok &= digit[:, [11, 12, 14, 15]].all(axis=1)
+            hour, minute = number(11, 2), number(14, 2)
+        if length == 19:
+            time_ok &= (chars[:, 16] == 58) & digit[:, [17, 18]].all(axis=1)
+            second = number(17, 2)
+        day_first = np.isin(chars[:, 2], (47, 45, 46)) & (chars[:, 5] == chars[:, 2])  # / - .
+        day_first &= digit[:, [0, 1, 3, 4, 6, 7, 8, 9]].all(axis=1)
+        year_first = np.isin(chars[:, 4], (45, 47)) & (chars[:, 7] == chars[:, 4])  # - /
+        year_first &= digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
+        year = np.where(day_first, number(6, 4), number(0, 4))
+        month = np.where(day_first, number(3, 2), number(5, 2))
+        day = np.where(day_first, number(0, 2), number(8, 2))
+        ok = (day_first | year_first) & time_ok & (hour < 24) & (minute < 60) & (second < 60)
+        if not ok.any():
+            continue
+        parts = pd.DataFrame(
+            {"year": year, "month": month, "day": day, "hour": hour, "minute": minute,
+             "second": second}
+        )[ok]  # fmt: skip
+        parsed = pd.to_datetime(parts, errors="coerce")  # 31/02 and 25:00 become NaT
+        out.iloc[rows[ok]] = parsed.to_numpy()
+    return out
+
+
 def _try_formats(text: pd.Series, result: pd.Series, memo: dict | None = None) -> None:
     """Fill NaT entries of ``result`` from ``text`` with the first format that reads them."""
     todo = result.isna() & (text != "")
@@ -92,6 +138,7 @@ def parse_datetimes(
     if offset.any():
         utc[offset] = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
     plain = text.where(~offset, "")
+    local[:] = _fixed_width(plain)
     _try_formats(plain, local, memo)
     left = local.isna() & (plain != "")
     if left.any():

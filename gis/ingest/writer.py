@@ -7,8 +7,10 @@ Nothing is visible to others until the caller commits, and a killed process comm
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from psycopg import sql
 from sqlalchemy.engine import Connection
 
 from gis.ingest.report import ProblemLog
@@ -69,20 +71,59 @@ def create_staging(conn: Connection, kind: str) -> None:
 
 
 def copy_staged(conn: Connection, kind: str, staged: pd.DataFrame) -> None:
-    """Binary COPY of a chunk of staged rows (the fastest path psycopg offers)."""
+    """Binary COPY of a chunk of staged rows (the fastest path psycopg offers).
+
+    A column holding one value in the whole chunk (the source, 'coordinates', an empty
+    address…) becomes the staging column's default for this chunk instead of being sent
+    row by row: COPY then carries only what varies.
+    """
     if staged.empty:
         return
-    names = [name for name, _ in STAGING[kind]]
-    types = [type_ for _, type_ in STAGING[kind]]
-    columns = [_plain(staged[name]) for name in names]
     raw = conn.connection.driver_connection
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {TABLE[kind]} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types(types)
+    table = TABLE[kind]
+    varying = []
+    with raw.cursor() as cur:
+        for name, type_ in STAGING[kind]:
+            value = _single_value(staged[name]) if name not in ALWAYS_SENT else _VARIES
+            if value is _VARIES:
+                varying.append((name, type_))
+                continue
+            default = (
+                sql.SQL("DROP DEFAULT")
+                if value is None
+                else sql.SQL("SET DEFAULT {}::{}").format(sql.Literal(value), sql.SQL(type_))
+            )
+            cur.execute(
+                sql.SQL("ALTER TABLE {} ALTER COLUMN {} {}").format(
+                    sql.Identifier(table), sql.Identifier(name), default
+                )
+            )
+    names = [name for name, _ in varying]
+    columns = [_plain(staged[name]) for name in names]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types([type_ for _, type_ in varying])
         for row in zip(*columns, strict=True):
             copy.write_row(row)
+
+
+ALWAYS_SENT = ("row_number", "external_ref", "ref")
+_VARIES = object()
+
+
+def _single_value(column: pd.Series):
+    """The one value of a column (None when all missing), or _VARIES."""
+    missing = column.isna()
+    if missing.all():
+        return None
+    if missing.any():
+        return _VARIES
+    first = column.iloc[0]
+    if isinstance(first, np.generic):
+        first = first.item()
+    return first if (column == first).all() else _VARIES
 
 
 def _plain(column: pd.Series) -> list:
@@ -90,7 +131,7 @@ def _plain(column: pd.Series) -> list:
     values = column.to_numpy()
     if values.dtype.kind in "iufb":
         return values.tolist()
-    return [None if v is None or v != v else v for v in values.tolist()]
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def duplicates(conn: Connection, kind: str) -> pd.DataFrame:

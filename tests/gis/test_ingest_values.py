@@ -1,0 +1,109 @@
+"""Cell parsing without a database: dates, numbers, coordinates, vocabularies, headers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gis.ingest import vocab
+from gis.ingest.fields import is_personal, recognise
+from gis.ingest.values import parse_coordinate_pairs, parse_datetimes, parse_numbers
+
+NOW = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("12/03/2024 14:30", "2024-03-12 07:30"),  # local time (UTC+7)
+        ("1/3/2024 9:05", "2024-03-01 02:05"),
+        ("12-03-2024 14:30:15", "2024-03-12 07:30:15"),
+        ("12.03.2024", "2024-03-11 17:00"),
+        ("2024-03-12", "2024-03-11 17:00"),
+        ("2024-03-12T08:15", "2024-03-12 01:15"),
+        ("2024-03-12T08:15:00+07:00", "2024-03-12 01:15"),
+        ("2024-03-12T01:15:00Z", "2024-03-12 01:15"),
+        ("45371.5", "2024-03-20 05:00"),  # an Excel serial date
+        ("14h30 ngày 12/3/2024", "2024-03-12 07:30"),
+        ("8 giờ 15 phút ngày 12/3/2024", "2024-03-12 01:15"),
+        ("12 tháng 3 năm 2024", "2024-03-11 17:00"),
+        ("29/02/2024", "2024-02-28 17:00"),
+    ],
+)
+def test_dates_people_write(text, utc):
+    when, messages = parse_datetimes(pd.Series([text], dtype=object), NOW)
+    assert messages[0] is None
+    assert when.iloc[0] == pd.Timestamp(utc, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("31/02/2024", "not a date"),
+        ("29/02/2023", "not a date"),
+        ("25/03/2024 25:00", "not a date"),
+        ("12/03/24", "not a date"),  # two-digit years are ambiguous
+        ("hôm qua", "not a date"),
+        ("01/01/2027", "in the future"),
+        ("01/01/1900", "before 1990"),
+    ],
+)
+def test_dates_refused(text, phrase):
+    when, messages = parse_datetimes(pd.Series([text], dtype=object), NOW)
+    assert pd.isna(when.iloc[0]) and phrase in messages[0]
+
+
+def test_numbers_and_coordinate_pairs():
+    assert parse_numbers(pd.Series(["20.5", "20,5", "", "x"], dtype=object)).tolist()[:2] == [
+        20.5, 20.5,
+    ]  # fmt: skip
+    lon, lat, messages = parse_coordinate_pairs(
+        pd.Series(["20.25, 105.97", "105.97 20.25", "20°15'N 105°58'E", "1, 2", "abc", ""])
+    )
+    assert lon[:3].round(2).tolist() == [105.97, 105.97, 105.97]
+    assert lat[:3].round(2).tolist() == [20.25, 20.25, 20.25]
+    assert "outside Vietnam" in messages[3] and "not coordinates" in messages[4]
+    assert messages[5] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Trộm cắp tài sản", "crime"), ("trom cap", "crime"), ("1", "crime"),
+        ("Tàng trữ trái phép chất ma túy", "social_evils"), ("TNXH", "social_evils"),
+        ("Cháy nhà dân", "property_fire"), ("Nổ bình gas", "property_fire"),
+        ("TNGT", "public_order"), ("Gây rối TTCC", "public_order"),
+        ("Người lầm lỗi tái phạm", "offenders"), ("Khác", "other"), ("Mất tích", "other"),
+    ],
+)  # fmt: skip
+def test_categories(text, key):
+    assert vocab.match_phrase(text, vocab.CATEGORY_PHRASES) == key
+
+
+def test_kinds_statuses_components_flags():
+    kinds = {"Thôn": "village", "TDP số 3": "village", "Dòng họ Nguyễn": "clan",
+             "Giáo xứ": "religious", "Hội Phụ nữ xã": "organisation",
+             "Xã, phường": "commune"}  # fmt: skip
+    assert {t: vocab.match_phrase(t, vocab.KIND_PHRASES) for t in kinds} == kinds
+    assert vocab.match_phrase("Đang hoạt động", vocab.STATUS_PHRASES) == "replicated"
+    assert vocab.match_phrase("tam dung", vocab.STATUS_PHRASES) == "suspended"
+    assert vocab.parse_components("Tất cả") == (1, 2, 3, 4, 5)
+    assert vocab.parse_components("1, 2 và 5") == (1, 2, 5)
+    assert vocab.parse_components("Phòng, chống tội phạm; Quản lý người lầm lỗi") == (1, 5)
+    assert vocab.parse_components("7") is None
+    assert [vocab.parse_flag(v) for v in ("x", "Có", "không", "", "chưa rõ")] == [
+        True, True, False, False, None,
+    ]  # fmt: skip
+
+
+def test_headers_with_and_without_diacritics():
+    headers = ["STT", "Ten mo hinh", "Loại", "Ngày bắt đầu", "Vĩ độ (lat)", "Kinh do / Longitude",
+               "Dia chi", "Người phụ trách"]  # fmt: skip
+    assert recognise("sites", headers) == {
+        "name": 1, "kind": 2, "started_on": 3, "lat": 4, "lon": 5, "address": 6,
+    }  # fmt: skip
+    assert recognise("incidents", ["Date", "Category", "Latitude", "Longitude"]) == {
+        "occurred_at": 0, "category": 1, "lat": 2, "lon": 3,
+    }  # fmt: skip
+    assert is_personal("incidents", "Họ và tên") and is_personal("incidents", "Tên")
+    assert not is_personal("sites", "Tên mô hình")
