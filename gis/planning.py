@@ -200,7 +200,7 @@ def _explain(frame: pd.DataFrame, lang: str) -> list[str]:
     unit = {"per_1000_people": "/1.000 dân" if vi else "/1,000 people", "per_km2": "/km²"}
     out = []
     for r in frame.itertuples(index=False):  # formatting only, a few hundred rows
-        cats = ", ".join(label(INCIDENT_CATEGORIES, c, lang) for c in r.dominant_categories)
+        cats = " + ".join(label(INCIDENT_CATEGORIES, c, lang) for c in r.dominant_categories)
         parts = [
             (f"{r.incidents} vụ việc" if vi else f"{r.incidents} incidents")
             + f" (+{r.c_burden_count:.2f})",

@@ -65,7 +65,10 @@ def coverage(
             {"covered_share": show.pct, "population_share": show.pct},
         )
     )
-    shares = {c: c.replace("share_", "") for c in provinces.columns if c.startswith("share_")}
+    from gis.domain import COMPONENTS, SITE_KINDS
+
+    shares = {f"share_{c.key}": f"{i}. {c.key}" for i, c in enumerate(COMPONENTS, start=1)}
+    shares |= {f"share_kind_{k.key}": f"{k.vi.split(',')[0].lower()} / {k.key}" for k in SITE_KINDS}
     context.console.print(
         show.table(
             "Theo thành phần và loại / by component and kind",
@@ -295,7 +298,7 @@ def candidates(
                 "marginal_gain": "thêm / gain",
                 "share_after": "phủ / covered",
             },
-            {"marginal_gain": two, "share_after": show.pct},
+            {"marginal_gain": lambda v: f"{v:,.0f}", "share_after": show.pct},
         )
     )
     context.console.print(
