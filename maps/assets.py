@@ -106,6 +106,7 @@ TUQUAN_JS_URL = "tuquan:tuquan-map.js"
 TUQUAN_CSS_URL = "tuquan:tuquan-map.css"
 TUQUAN_THEMATIC_JS_URL = "tuquan:tuquan-thematic.js"
 TUQUAN_THEMATIC_CSS_URL = "tuquan:tuquan-thematic.css"
+TUQUAN_NATIONAL_JS_URL = "tuquan:tuquan-national.js"
 
 _jquery = Asset("jquery-3.7.1.min.js", "js", "xstatic.pkg.jquery", ("jquery.min.js",), "3.7.1")
 _markercluster = "xstatic.pkg.leaflet_markercluster"
@@ -158,6 +159,9 @@ ASSETS: dict[str, Asset] = {
     ),
     TUQUAN_THEMATIC_CSS_URL: Asset(
         "tuquan-thematic.css", "css", "maps", ("static/tuquan-thematic.css",)
+    ),
+    TUQUAN_NATIONAL_JS_URL: Asset(
+        "tuquan-national.js", "js", "maps", ("static/tuquan-national.js",)
     ),
 }
 

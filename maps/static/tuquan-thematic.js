@@ -41,6 +41,15 @@
     return control;
   };
 
+  // Popups keep clear of the title and legend boxes on the right when the map pans to them.
+  var POPUP_PAD = { autoPanPaddingTopLeft: [60, 20], autoPanPaddingBottomRight: [380, 20] };
+  function popupOptions(extra) {
+    var options = {};
+    for (var key in POPUP_PAD) options[key] = POPUP_PAD[key];
+    for (var k in extra) options[k] = extra[k];
+    return options;
+  }
+
   function iconElement(className, colour, title) {
     var div = document.createElement("div");
     div.className = "tq-marker " + className;
@@ -102,7 +111,7 @@
       });
       marker.bindPopup(function () {
         return sitePopup(row, options);
-      }, { maxWidth: 320, className: "tq-popup" });
+      }, popupOptions({ maxWidth: 320, className: "tq-popup" }));
       group.addLayer(marker);
     });
     return group;
@@ -121,7 +130,7 @@
         title: row[4],
         zIndexOffset: 1000 - row[2],
       });
-      marker.bindPopup(row[3], { maxWidth: 360, className: "tq-popup" });
+      marker.bindPopup(row[3], popupOptions({ maxWidth: 440, minWidth: 320, className: "tq-popup" }));
       group.addLayer(marker);
     });
     return group;
