@@ -21,8 +21,9 @@ from gis.ingest import writer
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
 from gis.ingest.locate import Locator
 from gis.ingest.prepare import prepare_incidents, prepare_sites
-from gis.ingest.readers import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW, open_table
+from gis.ingest.readers import open_table
 from gis.ingest.report import ProblemLog, RowProblem
+from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
 from gis.ingest.validate import Context, strip_cells
 from gis.progress import NoProgress, Progress
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from gis.domain import COMPONENTS
 from gis.ingest import vocab
-from gis.ingest.readers import ROW
+from gis.ingest.table import ROW
 from gis.ingest.validate import (
     Checks,
     Context,

@@ -15,8 +15,8 @@ import pandas as pd
 from gis.ingest import vocab
 from gis.ingest.fields import fields_for
 from gis.ingest.locate import Located, Locator
-from gis.ingest.readers import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON
 from gis.ingest.report import REPORT_COLUMNS
+from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON
 from gis.ingest.values import map_distinct, parse_coordinate_pairs, parse_numbers
 from gis.normalise import nfc
 
