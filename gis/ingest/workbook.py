@@ -26,6 +26,7 @@ def _load_workbook(path: Path):
 
 
 def open_xlsx(path: Path, choose_header) -> Table:
+    """The first sheet of a workbook, its header found by ``choose_header``."""
     book = _load_workbook(path)
     try:
         sheet = book.worksheets[0]
