@@ -138,7 +138,7 @@ def commune_hotspots(
     if counts["incidents"].sum() == 0:
         raise NoIncidents(
             f"no incidents in the window ({counts.attrs['left_out']} known only to the province)",
-            "import incidents first, or widen the window and categories",
+            "import incidents (`tuquan import incidents FILE`), or widen the window and categories",
         )
     contiguity = commune_contiguity(engine, counts["code"].to_numpy(), islands=islands)
     value = counts["incidents"] / counts["area_km2"] if per_km2 else counts["incidents"]

@@ -158,7 +158,9 @@ def emerging_hotspots(
     incidents = incidents.check(engine)
     years = _years(engine, incidents)
     if not years:
-        raise NoIncidents("no incidents in the window", "import incidents first")
+        raise NoIncidents(
+            "no incidents in the window", "import them: `tuquan import incidents FILE`"
+        )
     if len(years) < MIN_YEARS:
         raise InputError(
             f"a trend needs at least {MIN_YEARS} years of incidents; the window has "

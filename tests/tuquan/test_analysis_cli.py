@@ -1,4 +1,4 @@
-"""`tuquan coverage | hotspots | candidates | population-import` end to end on Ninh Bình."""
+"""`tuquan coverage | hotspots | candidates | import population` end to end on Ninh Bình."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_population_import(cli, analysis_url, analysis_engine, tmp_path):
     codes = commune_points(analysis_engine)["code"].iloc[:2].tolist()
     path = tmp_path / "dan-so.csv"
     path.write_text(f"code,population,year\n{codes[0]},12000,2024\n{codes[1]},8000,2024\n")
-    code, stdout, stderr = cli(analysis_url, "population-import", str(path))
+    code, stdout, stderr = cli(analysis_url, "import", "population", str(path))
     assert code == 0, stderr
     assert "2 rows (2 new, 0 updated), years 2024" in stdout
 

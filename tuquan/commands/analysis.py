@@ -1,4 +1,4 @@
-"""`tuquan coverage | hotspots | candidates | population-import`: analyses as tables, files."""
+"""`tuquan coverage | hotspots | candidates | import population`: analyses as tables, files."""
 
 from __future__ import annotations
 
