@@ -37,7 +37,7 @@ NUMBER = {"crime": "1", "social_evils": "2", "property_fire": "3", "public_order
 INFORMANTS = ("Nguyễn Văn A", "Trần Thị B", "Lê Văn C", "Phạm Thị D", "Hoàng Văn E")
 
 
-def _unit(kind: str, name: str, rng, abbreviate: bool) -> str:
+def _unit(kind: str, name: str, abbreviate: bool) -> str:
     kind = kind.lower()
     return f"{ABBREVIATIONS.get(kind, kind)} {name}" if abbreviate else f"{kind} {name}"
 
@@ -69,14 +69,14 @@ def _addresses(area: Area, pos: np.ndarray, lon: np.ndarray, lat: np.ndarray, rn
                 w = nearest.iloc[j]
                 old_province = w["province_short"]
                 if rng.random() < 0.7:
-                    old_province = _unit("tỉnh", old_province, rng, short)
+                    old_province = _unit("tỉnh", old_province, short)
                 text = (
-                    f"{hamlet}{_unit(w['ward_type'], w['ward_short'], rng, short)}, "
-                    f"{_unit(w['district_type'], w['district_short'], rng, short)}, {old_province}"
+                    f"{hamlet}{_unit(w['ward_type'], w['ward_short'], short)}, "
+                    f"{_unit(w['district_type'], w['district_short'], short)}, {old_province}"
                 )
             else:
-                new_province = _unit("tỉnh", province, rng, short)
-                text = f"{hamlet}{_unit(kind, name, rng, short)}, {new_province}"
+                new_province = _unit("tỉnh", province, short)
+                text = f"{hamlet}{_unit(kind, name, short)}, {new_province}"
             out[r] = fold(text).title() if rng.random() < 0.15 else text
     return out
 
