@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 from pyproj import Transformer
 
 from gis.domain import SITE_KINDS, SITE_STATUSES
@@ -41,19 +43,38 @@ def handle(item: LegendItem):
     return Patch(facecolor=item.fill or "none", edgecolor=item.stroke, label=label)
 
 
-# Corners (axes fraction: x, y, width, height) kept for the scale bar and the north arrow.
-RESERVED = ((0.0, 0.0, 0.34, 0.12), (0.88, 0.8, 0.12, 0.2))
+# Where a legend may go: (loc, anchor, box it takes in axes fraction x0, y0, x1, y1). The
+# lower left keeps clear of the scale bar, the upper right of the north arrow.
+LEGEND_PLACES = (
+    ("lower right", (1.0, 0.0), (0.58, 0.0, 1.0, 0.5)),
+    ("upper left", (0.0, 1.0), (0.0, 0.5, 0.42, 1.0)),
+    ("lower left", (0.0, 0.13), (0.0, 0.13, 0.42, 0.63)),
+    ("upper right", (1.0, 0.82), (0.58, 0.32, 1.0, 0.82)),
+)
 
 
-def legend(ax: Axes, handles: list, loc: str = "best") -> None:
-    """The figure's legend, where it hides least of the map and not the scale or arrow."""
-    # matplotlib's "best" avoids the axes' patches: invisible ones mark the reserved corners.
-    for x, y, w, h in RESERVED:
-        ax.add_patch(Rectangle((x, y), w, h, transform=ax.transAxes, fill=False, lw=0))
+def emptiest_place(ax: Axes, shape_m) -> tuple[str, tuple[float, float]]:
+    """The legend place that hides the least of ``shape_m`` (axes data coordinates)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    boxes = [
+        shapely.box(x0 + a * (x1 - x0), y0 + b * (y1 - y0), x0 + c * (x1 - x0), y0 + d * (y1 - y0))
+        for _loc, _anchor, (a, b, c, d) in LEGEND_PLACES
+    ]
+    hidden = shapely.area(shapely.intersection(np.array(boxes), shape_m))
+    loc, anchor, _box = LEGEND_PLACES[int(np.argmin(hidden))]
+    return loc, anchor
+
+
+def legend(ax: Axes, handles: list, base: ProvinceBase) -> None:
+    """The figure's legend, where it hides least of the province (not the scale or arrow)."""
+    # (matplotlib's loc="best" tests every drawn path: seconds per figure.)
+    outline_m = gpd.GeoSeries([base.outline], crs=4326).to_crs(base.metric_crs).iloc[0]
+    loc, anchor = emptiest_place(ax, outline_m)
     ax.legend(
         handles=handles,
         title="Chú giải / legend",
         loc=loc,
+        bbox_to_anchor=anchor,
         fontsize=7,
         title_fontsize=8,
         framealpha=0.92,

@@ -34,7 +34,7 @@ from maps.base import BASE_LEGEND, COMMUNE_STYLE, MapOptions, ProvinceMap
 from maps.controls import HtmlBox
 from maps.layers import ThematicAssets, legend_box, legend_rows, notice_box, ramp, section
 from maps.province import COORD_DECIMALS, ProvinceBase
-from maps.raster import DensityImage, density_colours, density_image
+from maps.raster import DensityImage, density_colours, density_image, png_data_url
 from maps.text import bilingual, day, esc
 from maps.themes import GI_BIN_COLOURS, gi_bin_label, gi_bins, gi_legend
 
@@ -182,7 +182,7 @@ def grid_layer(cells: gpd.GeoDataFrame, resolution) -> folium.FeatureGroup:
 def density_layer(image: DensityImage) -> ImageOverlay:
     """The kernel density surface as an image overlay (off at first)."""
     return ImageOverlay(
-        image.rgba,
+        png_data_url(image.rgba),
         bounds=image.bounds,
         name=DENSITY_LAYER,
         opacity=0.85,

@@ -106,6 +106,33 @@ class NumberedLayer(JSCSSMixin, folium.map.Layer):
         self.layer_options = {"colour": colour, "className": css_class, "anchor": list(anchor)}
 
 
+class CircleLayer(JSCSSMixin, folium.map.Layer):
+    """Circles of one radius (metres on the ground) around many points, in one element."""
+
+    default_js = _THEMATIC_JS
+    default_css = _THEMATIC_CSS
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = tuquan.circleLayer({{ this.rows|tojson }},
+            {{ this.circle_options|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        rows: list[list],
+        radius_m: float,
+        styles: Mapping[str, dict],
+        name: str,
+        show: bool = True,
+    ) -> None:
+        """``rows``: [lat, lon, style key]; ``styles``: key → Leaflet path options."""
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "CircleLayer"
+        self.rows = rows
+        self.circle_options = {"radiusM": float(radius_m), "styles": dict(styles)}
+
+
 class ThemeLegend(TuquanElement):
     """The legend of a map whose communes can be coloured in several ways (radio buttons)."""
 

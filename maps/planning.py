@@ -12,7 +12,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import folium
 import pandas as pd
 import shapely
 from markupsafe import Markup
@@ -31,11 +30,13 @@ from maps.coverage import read_coverage
 from maps.hotspots import categories_text, window_text
 from maps.icons import ICONS_ATTRIBUTION
 from maps.layers import (
+    CircleLayer,
     NumberedLayer,
     ThematicAssets,
     icon_rows,
     legend_box,
     legend_rows,
+    marker_rows,
     notice_box,
     section,
 )
@@ -57,6 +58,8 @@ DEFAULT_RADIUS_M = 3000.0
 CANDIDATE_LAYER = "Ứng viên nhân rộng / replication candidates"
 CHOSEN_LAYER = "Vị trí tối ưu / optimised new sites"
 RADIUS_LAYER = "Bán kính phủ / coverage radius"
+EXISTING_SITES = "mô hình hiện có / existing sites"
+NEW_SITES = "vị trí mới / new sites"
 
 
 @dataclass
@@ -157,22 +160,30 @@ def chosen_layer(chosen: pd.DataFrame, summary: dict) -> NumberedLayer:
     return NumberedLayer(rows, CHOSEN_LAYER, CHOSEN_COLOUR, "tq-chosen", anchor=(-2, 13))
 
 
-def radius_layer(chosen: pd.DataFrame | None, sites: pd.DataFrame, radius_m: float):
-    """Circles of the coverage radius: chosen sites (solid), existing active sites (dashed)."""
-    group = folium.FeatureGroup(name=f"{RADIUS_LAYER} {radius_m:,.0f} m")
-    active = sites[sites["status"].isin(ACTIVE_STATUSES)]
-    for lat, lon in active[["lat", "lon"]].round(COORD_DECIMALS).itertuples(index=False):
-        folium.Circle(
-            [lat, lon], radius=radius_m, color="#1b7837", weight=1, dash_array="4 4",
-            fill=False, interactive=False, class_name="tq-radius-existing",
-        ).add_to(group)  # fmt: skip
-    if chosen is not None:
-        for lat, lon in chosen[["lat", "lon"]].round(COORD_DECIMALS).itertuples(index=False):
-            folium.Circle(
-                [lat, lon], radius=radius_m, color=CHOSEN_COLOUR, weight=2, fill=True,
-                fill_opacity=0.08, interactive=False, class_name="tq-radius-chosen",
-            ).add_to(group)  # fmt: skip
-    return group
+EXISTING_RADII_SHOWN_UP_TO = 50  # more circles than this start off (a switchable layer)
+
+
+def radius_layers(
+    chosen: pd.DataFrame | None, sites: pd.DataFrame, radius_m: float
+) -> list[CircleLayer]:
+    """Circles of the coverage radius: existing active sites (dashed), chosen sites (solid)."""
+    active = sites[sites["status"].isin(ACTIVE_STATUSES)].assign(style="existing")
+    existing = {"color": "#1b7837", "weight": 1, "dashArray": "4 4", "fill": False,
+                "className": "tq-radius-existing"}  # fmt: skip
+    layers = [
+        CircleLayer(
+            marker_rows(active, ["style"]), radius_m, {"existing": existing},
+            f"{RADIUS_LAYER} {radius_m:,.0f} m: {EXISTING_SITES}",
+            show=len(active) <= EXISTING_RADII_SHOWN_UP_TO,
+        )
+    ]  # fmt: skip
+    if chosen is not None and len(chosen):
+        style = {"color": CHOSEN_COLOUR, "weight": 2, "fillOpacity": 0.08,
+                 "className": "tq-radius-chosen"}  # fmt: skip
+        rows = marker_rows(chosen.assign(style="chosen"), ["style"])
+        name = f"{RADIUS_LAYER} {radius_m:,.0f} m: {NEW_SITES}"
+        layers.append(CircleLayer(rows, radius_m, {"chosen": style}, name))
+    return layers
 
 
 def _title_lines(data: PlanningData, top: int) -> tuple[Markup, ...]:
@@ -248,7 +259,8 @@ def planning_map(
     pm.layer_control_position = "topleft"
     ThematicAssets().add_to(pm.map)
     radius = data.covering.get("radius_m", DEFAULT_RADIUS_M)
-    pm.add(radius_layer(data.chosen, data.sites, radius))
+    for layer in radius_layers(data.chosen, data.sites, radius):
+        pm.add(layer)
     if len(data.sites):
         pm.add(site_layer(data.sites, show=True))
         Attribution(ICONS_ATTRIBUTION).add_to(pm.map)

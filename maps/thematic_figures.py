@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import geopandas as gpd
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
-from pyproj import Transformer
 
 from gis.domain import ACTIVE_STATUSES, INCIDENT_CATEGORIES, label
 from maps.coverage import CoverageData, commune_classes, coverage_summary
@@ -42,7 +41,7 @@ from maps.figures import (
 from maps.hotspots import HotspotData
 from maps.planning import PlanningData
 from maps.province import ProvinceBase
-from maps.raster import DENSITY_CMAP, MIN_SHARE, metric_grid
+from maps.raster import DENSITY_CMAP, colour_density, resample
 from maps.text import day
 from maps.themes import (
     CANDIDATE_COLOUR,
@@ -85,38 +84,22 @@ def coverage_figure(
         draw_communes(ax, base, facecolor=colours)
         handles = [handle(i) for i in status_legend()]
         handles += draw_sites(ax, base, data.sites)
-        legend(ax, [*handles, outline_handle()])
+        legend(ax, [*handles, outline_handle()], base)
         add_scale_bar(ax)
         add_north_arrow(ax)
     return save_figure(fig, stem)
 
 
 def _draw_density(ax: Axes, base: ProvinceBase, data: HotspotData, frame: pd.DataFrame) -> None:
+    """The kernel density surface as an image in the figure's CRS (raster even in the PDF)."""
     summary = data.density_summary
-    grid, x0, y0 = metric_grid(frame, summary["cell_m"])
-    ny, nx = grid.shape
-    cell = summary["cell_m"]
-    gx, gy = np.meshgrid(
-        x0 + (np.arange(nx + 1) - 0.5) * cell, y0 + (np.arange(ny + 1) - 0.5) * cell
+    values, extent, peak = resample(
+        frame, summary["cell_m"], summary.get("crs", "EPSG:32648"), base.metric_crs, 1600
     )
-    to_axes = Transformer.from_crs(
-        summary.get("crs", "EPSG:32648"), base.metric_crs, always_xy=True
-    )
-    ax_x, ax_y = to_axes.transform(gx, gy)
-    peak = grid.max()
-    masked = np.ma.masked_less(grid, peak * MIN_SHARE)
-    ax.pcolormesh(
-        ax_x,
-        ax_y,
-        masked,
-        cmap=DENSITY_CMAP,
-        alpha=0.7,
-        shading="flat",
-        zorder=3,
-        vmin=0,
-        vmax=peak,
-        rasterized=True,
-    )
+    ax.imshow(
+        colour_density(values, peak), extent=extent, origin="upper", zorder=3,
+        interpolation="bilinear",
+    )  # fmt: skip
 
 
 def hotspot_figure(
@@ -167,7 +150,7 @@ def hotspot_figure(
                     label=f"Mật độ hạt nhân / kernel density ({bandwidth:,.0f} m)",
                 )
             )
-        legend(ax, [*handles, outline_handle()])
+        legend(ax, [*handles, outline_handle()], base)
         add_scale_bar(ax)
         add_north_arrow(ax)
     return save_figure(fig, stem)
@@ -200,11 +183,19 @@ def planning_figure(
         handles = [handle(i) for i in plan_legend()]
         active = data.sites[data.sites["status"].isin(ACTIVE_STATUSES)]
         if radius and len(active):
+            # the area the existing sites already reach, as one shape (hundreds of circles
+            # would bury the map)
             x, y = metric_xy(base, active["lon"], active["lat"])
-            for cx, cy in zip(x, y, strict=True):
-                ax.add_patch(
-                    Circle((cx, cy), radius, fill=False, ec="#1b7837", lw=0.6, ls="--", zorder=4)
-                )
+            reach = shapely.union_all(shapely.buffer(shapely.points(x, y), radius))
+            gpd.GeoSeries([reach]).plot(
+                ax=ax, facecolor="#1b7837", alpha=0.1, edgecolor="#1b7837", linewidth=0.6,
+                linestyle="--", zorder=4,
+            )  # fmt: skip
+            handles.append(
+                Patch(facecolor="#1b7837", alpha=0.25, edgecolor="#1b7837", linestyle="--",
+                      label=f"Trong {radius:,.0f} m quanh mô hình hiện có / within reach "
+                      "of existing sites")
+            )  # fmt: skip
         handles += draw_sites(ax, base, data.sites, size=14)
         if data.chosen is not None and len(data.chosen):
             x, y = metric_xy(base, data.chosen["lon"], data.chosen["lat"])
@@ -250,7 +241,7 @@ def planning_figure(
                     label="Ứng viên theo thứ hạng / candidate by rank",
                 )
             )
-        legend(ax, [*handles, outline_handle()])
+        legend(ax, [*handles, outline_handle()], base)
         add_scale_bar(ax)
         add_north_arrow(ax)
     return save_figure(fig, stem)

@@ -117,6 +117,18 @@
     return group;
   };
 
+  // Circles of one radius (metres) around points: rows [lat, lon, style key].
+  tuquan.circleLayer = function (rows, options) {
+    var group = L.featureGroup();
+    rows.forEach(function (row) {
+      var style = { radius: options.radiusM, interactive: false };
+      var given = options.styles[row[2]];
+      for (var key in given) style[key] = given[key];
+      L.circle([row[0], row[1]], style).addTo(group);
+    });
+    return group;
+  };
+
   // Ranked places: a numbered round marker per row [lat, lon, number, popupHtml, title].
   tuquan.numberedLayer = function (rows, options) {
     var group = L.featureGroup();
