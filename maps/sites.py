@@ -105,3 +105,21 @@ def site_legend_parts() -> list[Markup]:
         section("Loại mô hình", "kind of site", kinds),
         section("Trạng thái mô hình", "site status", statuses),
     ]
+
+
+def site_popup_html(site) -> str:
+    """The popup of one site built in Python (what tuquan.siteLayer assembles in the page).
+
+    For exports that have no map script, and the bench's plain-folium peer.
+    """
+    row = site_rows(pd.DataFrame([site._asdict()]))[0]
+    options = site_options(cluster=False)
+    comps = "<br>".join(options["componentLabels"][str(n)] for n in row[8]) or "—"
+    values = [options["kindLabels"][row[2]], options["statusLabels"][row[3]], comps,
+              row[9], row[10], row[11], row[12], row[6], row[7], row[5]]  # fmt: skip
+    cells = "".join(
+        f"<tr><th>{label}</th><td>{value}</td></tr>"
+        for label, value in zip(options["fieldLabels"], values, strict=True)
+        if value is not None
+    )
+    return f"<h3>{row[4]}</h3><table>{cells}</table>"
