@@ -18,7 +18,7 @@ _TONE_PLACEMENT = {
     "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }  # fmt: skip
 _TONE_RE = re.compile("(?:" + "|".join(_TONE_PLACEMENT) + r")(?!\w)")  # open syllables only
-_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+_D_BAR = str.maketrans({"đ": "d", "Đ": "D"})
 
 # Glued words: "NinhBình" → "Ninh Bình", "P.6" → "P. 6", "Phường06" → "Phường 06".
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
@@ -39,10 +39,27 @@ def nfc(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+class _FoldTable(dict):
+    """Code point → that character without its marks; filled on first sight of each one.
+
+    Dropping the combining marks of the NFD form one character at a time gives the same
+    text as doing it on the whole string (reordering only moves marks, which all go), and
+    `str.translate` over this table runs in C.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code).translate(_D_BAR))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics ('Đà Nẵng' → 'da nang'); keeps other characters."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return text.translate(_FOLD_TABLE).lower()
 
 
 def accent_key(text: str) -> str:
@@ -88,11 +105,18 @@ def _number(token: str) -> str:
     return _DIGITS_RE.sub("", token) if token.isdigit() else token
 
 
-@functools.lru_cache(maxsize=100_000)
-def _word_tokens(word: str) -> tuple[tuple[str, str], ...]:
+def word_tokens(word: str) -> tuple[tuple[str, str], ...]:
     """(folded, accented) tokens of one whitespace-separated word (glued words split)."""
     pieces = _NON_WORD_RE.split(split_glued(word).replace("_", " "))
     return tuple((_number(fold(p)), _number(accent_key(p))) for p in pieces if p)
+
+
+_word_tokens = functools.lru_cache(maxsize=100_000)(word_tokens)
+
+
+def split_parts(clean: str) -> list[str]:
+    """The raw parts of a text already through `nfc` (split at commas and the like)."""
+    return _SEGMENT_RE.split(clean)
 
 
 def segments(text: str) -> list[list[tuple[str, str]]]:
@@ -101,7 +125,7 @@ def segments(text: str) -> list[list[tuple[str, str]]]:
     Numbers lose leading zeros ("06" → "6"), so "Phường 06" and "P.6" read alike.
     """
     out = []
-    for part in _SEGMENT_RE.split(nfc(text[:MAX_INPUT_CHARS])):
+    for part in split_parts(nfc(text[:MAX_INPUT_CHARS])):
         tokens = [t for word in part.split() for t in _word_tokens(word)]
         if tokens:
             out.append(tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 from gis.normalise import accent_key, cache_key, compact, fold, nfc, segments, split_glued
@@ -48,3 +49,20 @@ def test_malformed_text_does_not_break_normalisation():
     assert segments("!!! ??? ...") == []
     assert nfc("a\x00b\x1f c") == "a b c"
     assert len(cache_key("x" * 100_000)) <= 2000
+
+
+def test_fold_by_table_equals_folding_the_whole_text():
+    """fold() drops marks one character at a time; the same as NFD of the whole text."""
+
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+    rng = random.Random(7)
+    letters = "ĐđÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+    alphabet = letters + letters.lower() + "aeiouy AZ09.,-Σßİ\u0301\u0323\u0309ǅﬁ가"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        for form in ("NFC", "NFD"):
+            variant = unicodedata.normalize(form, text)
+            assert fold(variant) == reference(variant), variant
