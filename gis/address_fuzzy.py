@@ -9,7 +9,13 @@ from __future__ import annotations
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from gis.address_words import LEVELS_OF_KIND, STREET_WORDS_FOLDED, Mention, type_at
+from gis.address_words import (
+    LEVELS_OF_KIND,
+    PART_STRIDE,
+    STREET_WORDS_FOLDED,
+    Mention,
+    type_at,
+)
 from gis.gazetteer import (
     COMMUNE_LEVELS,
     CURRENT_COMMUNE,
@@ -31,13 +37,14 @@ class FuzzyMatching:
 
     def fuzzy(
         self,
-        parts: list[list[tuple[str, str]]],
+        parts: list[tuple[str, tuple[tuple[str, str], ...]]],
         exact: list[Mention],
         province_codes: set[str],
     ) -> list[Mention]:
         """Near matches (1–2 edits, by length) for parts that no exact mention explains."""
-        out, offset = [], 0
-        for p, tokens in enumerate(parts):
+        out = []
+        for p, (_, tokens) in enumerate(parts):
+            offset = p * PART_STRIDE
             folded = [t[0] for t in tokens]
             n = len(tokens)
             spans = []
@@ -63,7 +70,6 @@ class FuzzyMatching:
                 for uids, quality in self._near(key, kind, province_codes):
                     out.append(Mention(p, offset + s - (1 if kind else 0), b, uids, kind,
                                        quality, accent, s <= 2 and e == n))  # fmt: skip
-            offset += n
         return out
 
     def _near(self, key: str, kind: str | None, provinces: set[str]):

@@ -10,87 +10,139 @@ from __future__ import annotations
 
 from gis.address_fuzzy import FuzzyMatching
 from gis.address_words import (
+    LEVELS_OF_KIND,
+    PART_STRIDE,
     STREET_WORDS_ACCENTED,
     STREET_WORDS_FOLDED,
     TWO_WORD_TYPES,
     Mention,
-    allowed,
     glued_type,
     mark_loose,
     type_at,
 )
 from gis.gazetteer import PROVINCE_LEVELS, Gazetteer
+from gis.normalise import split_parts, word_tokens
 
 PART_MEMO_SIZE = 200_000  # distinct address parts remembered (a few hundred bytes each)
 
+Tokens = tuple[tuple[str, str], ...]  # (folded, accented) word tokens of one part
+
 
 class MentionFinder(FuzzyMatching):
-    """Exact and fuzzy mentions of gazetteer names in tokenised addresses."""
+    """Exact and fuzzy mentions of gazetteer names in tokenised addresses.
+
+    Parts recur across a batch ("Tỉnh Ninh Bình"): each distinct part is tokenised once and
+    read once at each place it takes in an address; its mentions are shared, not copied.
+    What a batch read is forgotten after it (`forget`); the fuzzy choice lists, built from
+    the gazetteer alone, are kept.
+    """
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
         self._choices: dict[tuple, tuple[list[str], list[list[int]]]] = {}
-        self.accented = False
-        self._parts: dict[tuple, list[Mention]] = {}
         self._province_index: dict | None = None
+        self._by_province()  # built with the gazetteer, not in the first batch
+        self.forget()
 
-    def exact(self, parts: list[list[tuple[str, str]]], accented: bool) -> list[Mention]:
-        """Every exact mention, typed ones first where a type word is written.
+    def forget(self) -> None:
+        """Drop the parts, words and mentions read so far (at the end of a batch)."""
+        self._tokens: dict[str, tuple[Tokens, bool]] = {}
+        self._words: dict[str, Tokens] = {}
+        self._parts: dict[tuple, list[Mention]] = {}
 
-        Parts recur across a batch ("Tỉnh Ninh Bình"): each distinct part is read once.
-        """
-        out, offset = [], 0
-        self.accented = accented
-        last_part = len(parts) - 1
-        for p, tokens in enumerate(parts):
-            key = (tuple(tokens), p == last_part, accented)
-            found = self._parts.get(key)
+    def parts(self, clean: str) -> tuple[list[tuple[str, Tokens]], bool]:
+        """The non-empty parts of an address (text through `nfc`) with their tokens, and
+        whether the address carries diacritics anywhere (then they can break ties)."""
+        out, accented = [], False
+        for part in split_parts(clean):
+            found = self._tokens.get(part)
             if found is None:
-                found = self._part(tokens, p == last_part, accented)
-                if len(self._parts) < PART_MEMO_SIZE:
-                    self._parts[key] = found
-            for m in found:
-                out.append(Mention(p, m.start + offset, m.end + offset, m.uids, m.kind,
-                                   m.quality, m.accent, m.whole, m.loose))  # fmt: skip
-            offset += len(tokens)
+                found = self._tokenise(part)
+            if found[0]:
+                out.append((part, found[0]))
+                accented = accented or found[1]
+        return out, accented
+
+    def _tokenise(self, part: str) -> tuple[Tokens, bool]:
+        words = self._words
+        tokens: list[tuple[str, str]] = []
+        for word in part.split():
+            found = words.get(word)
+            if found is None:
+                found = word_tokens(word)
+                if len(words) < PART_MEMO_SIZE:
+                    words[word] = found
+            tokens.extend(found)
+        result = (tuple(tokens), any(f != a for f, a in tokens))
+        if len(self._tokens) < PART_MEMO_SIZE:
+            self._tokens[part] = result
+        return result
+
+    def exact(self, parts: list[tuple[str, Tokens]], accented: bool) -> list[Mention]:
+        """Every exact mention, typed ones first where a type word is written."""
+        out: list[Mention] = []
+        last = len(parts) - 1
+        memo = self._parts
+        for p, (part, tokens) in enumerate(parts):
+            key = (part, p, p == last, accented)
+            found = memo.get(key)
+            if found is None:
+                found = self._part(tokens, p, p == last, accented)
+                if len(memo) < PART_MEMO_SIZE:
+                    memo[key] = found
+            out.extend(found)
         return out
 
-    def _part(self, tokens: list[tuple[str, str]], last: bool, accented: bool) -> list[Mention]:
-        """Mentions in one part of an address (positions relative to the part)."""
-        g, p, offset = self.g, 0, 0
+    def _part(self, tokens: Tokens, p: int, last: bool, accented: bool) -> list[Mention]:
+        """Mentions in part ``p`` of an address (positions from p * PART_STRIDE)."""
+        g, offset = self.g, p * PART_STRIDE
+        names, short_names, max_words = g.names, g.short_names, g.max_words
         folded = [t[0] for t in tokens]
         accents = [t[1] for t in tokens]
+        words = accents if accented else folded
+        check = accents if accented else None
         n, i, street = len(tokens), 0, False
         streets = STREET_WORDS_ACCENTED if accented else STREET_WORDS_FOLDED
         out: list[Mention] = []
         failed_types: list[int] = []
         while i < n:
-            typed = self._typed_at(folded, accents, i, p, offset)
-            if typed:
-                out.extend(typed)
-                i, street = max(m.end for m in typed) - offset, False
-                continue
-            if type_at(folded, i, accents if accented else None) or glued_type(folded[i]):
+            found = type_at(folded, i, check)
+            glued = None if found else glued_type(folded[i])
+            if found or glued:
+                typed = self._typed_at(folded, accents, i, p, offset, found, glued)
+                if typed is not None:
+                    out.append(typed)
+                    i, street = typed.end - offset, False
+                    continue
                 failed_types.append(i)
-            if (accents[i] if accented else folded[i]) in streets:
+            if words[i] in streets:
                 street = True
                 # "Bản Bo", "Phố Bảng": a unit name that starts with a street word.
-                key = "".join(folded[i:])
-                uids = g.lookup(key) if n - i <= g.max_words else []
-                if uids and i == 0:
-                    out.append(Mention(p, 0, n, uids, None, 1.0, " ".join(accents), True))
+                uids = names.get("".join(folded)) if i == 0 and n <= max_words else None
+                if uids:
+                    out.append(
+                        Mention(p, offset, offset + n, uids, None, 1.0, " ".join(accents), True)
+                    )
                     break
             if not street:
-                for L in range(min(n - i, g.max_words), 0, -1):
+                keys, key = [], ""  # keys[L - 1]: the L words from i, glued
+                for word in folded[i : i + max_words]:
+                    key += word
+                    keys.append(key)
+                for L in range(len(keys), 0, -1):
+                    key = keys[L - 1]
                     whole = i == 0 and n == L
-                    key = "".join(folded[i : i + L])
-                    uids = g.lookup(key, short=whole)
+                    uids = names.get(key)
+                    if uids is None and whole:
+                        uids = short_names.get(key)
                     if uids and L == 1 and not whole:
                         # One glued word inside a part: only a full multi-word name.
                         uids = [u for u in uids if g.units[u].key == key and " " in g.units[u].name]
                     if uids:
                         accent = " ".join(accents[i : i + L])
-                        out.append(Mention(p, i, i + L, uids, None, 1.0, accent, whole))
+                        out.append(
+                            Mention(p, offset + i, offset + i + L, uids, None, 1.0, accent, whole)
+                        )
             i += 1
         mark_loose(out, folded, offset, failed_types, streets, accents, accented)
         # A province abbreviation at the very end ("… h gia vien nb").
@@ -99,7 +151,9 @@ class MentionFinder(FuzzyMatching):
                 u for u in g.short_names.get(folded[-1], []) if g.units[u].level in PROVINCE_LEVELS
             ]
             if uids:
-                out.append(Mention(p, n - 1, n, uids, None, 1.0, accents[-1], False))
+                out.append(
+                    Mention(p, offset + n - 1, offset + n, uids, None, 1.0, accents[-1], False)
+                )
         # A run of words inside a longer name is not a name of its own ("Tân Sơn" in
         # "Tân Sơn Hòa").
         return [
@@ -111,40 +165,43 @@ class MentionFinder(FuzzyMatching):
             )
         ]
 
-    def _typed_at(self, folded, accents, i, p, offset) -> list[Mention]:
+    def _typed_at(self, folded, accents, i, p, offset, found, glued) -> Mention | None:
+        """The name after the type word at ``i`` (``found`` by type_at, or ``glued`` to it)."""
         g, n = self.g, len(folded)
-        found = type_at(folded, i, accents if self.accented else None)
-        glued = None if found else glued_type(folded[i])
         if found:
             kind, width = found
-            start, head = i + width, ""
-        elif glued:
-            kind, head = glued
-            start = i + 1
-            width = 1
+            first, head = i + width, ""
         else:
-            return []
-        first = start if not head else i + 1
+            kind, head = glued
+            first = i + 1
+        levels = LEVELS_OF_KIND[kind]
+        names, short_names, units = g.names, g.short_names, g.units
+        keys, key = [head], head  # keys[L]: head and the L words from first, glued
+        for word in folded[first : first + g.max_words]:
+            key += word
+            keys.append(key)
         found_names = []
-        for L in range(min(n - first, g.max_words), -1 if head else 0, -1):
-            key = head + "".join(folded[first : first + L])
-            uids = allowed(g, g.lookup(key, short=True), kind) if key else []
+        for L in range(len(keys) - 1, -1 if head else 0, -1):
+            key = keys[L]
+            uids = names.get(key)
+            if uids is None:
+                uids = short_names.get(key)
             if uids:
-                found_names.append((L, uids))
+                uids = [u for u in uids if units[u].level in levels]
+                if uids:
+                    found_names.append((L, uids))
         if not found_names:
-            return []
-
-        def crosses_type(L: int) -> bool:  # "Tân Hòa Thành|Phố …": "Thành Phố" is a type word
-            end = first + L
-            return bool(L) and end < n and (folded[end - 1], folded[end]) in TWO_WORD_TYPES
-
-        L, uids = next((f for f in found_names if not crosses_type(f[0])), found_names[0])
+            return None
+        # Not across a type word: "Tân Hòa Thành|Phố …" ("Thành Phố").
+        L, uids = found_names[0]
+        for L_, uids_ in found_names:
+            end = first + L_
+            if not (L_ and end < n and (folded[end - 1], folded[end]) in TWO_WORD_TYPES):
+                L, uids = L_, uids_
+                break
         accent = accents[i][-len(head) :] if head else ""
         accent = " ".join([accent, *accents[first : first + L]]).strip()
         end = first + L
-        mentions = [
-            Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
-        ]
-        return mentions
+        return Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
 
     # -- fuzzy ----------------------------------------------------------------------------

@@ -5,10 +5,11 @@ Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuz
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from gis.gazetteer import COMMUNE_LEVELS, OLD_DISTRICT, PROVINCE_LEVELS, Gazetteer
+from gis.gazetteer import COMMUNE_LEVELS, OLD_DISTRICT, PROVINCE_LEVELS
 from gis.gazetteer_sources import COMMUNE_KINDS
 
 TWO_WORD_TYPES = {
@@ -42,6 +43,12 @@ STREET_WORDS_FOLDED = frozenset((
 ))  # fmt: skip
 
 
+# Token positions of part p start at p * PART_STRIDE (a part has at most MAX_INPUT_CHARS
+# tokens), so mentions of different parts never overlap and a part's mentions can be
+# shared, unchanged, by every address that has the same part at the same place.
+PART_STRIDE = 1 << 16
+
+
 @dataclass(slots=True)
 class Mention:
     """A run of tokens that names units: [start, end) over the whole address."""
@@ -55,6 +62,7 @@ class Mention:
     accent: str  # the words as written (accented key), for the diacritics tie-break
     whole: bool  # the mention is a whole part of the address
     loose: float = 0.0  # penalty: unexplained words right after it, or a type word before it
+    evidence: object = field(default=None, compare=False)  # set once by the resolver
 
     def overlaps(self, other: Mention) -> bool:
         return self.start < other.end and other.start < self.end
@@ -84,6 +92,7 @@ def type_at(folded: list[str], i: int, accents: list[str] | None = None):
 _GLUED_RE = re.compile(f"^({'|'.join(GLUED_TYPES)})(..+)$")
 
 
+@functools.lru_cache(maxsize=65_536)
 def glued_type(token: str) -> tuple[str, str] | None:
     """("xa", "ninhhai") for "xaninhhai": a type word glued to a name."""
     m = _GLUED_RE.match(token)
@@ -107,11 +116,3 @@ def mark_loose(mentions, folded, offset, failed_types, streets, accents, accente
             for f in failed_types
         ):  # fmt: skip
             m.loose += 0.15
-
-
-def allowed(g: Gazetteer, uids: list[int], kind: str | None) -> list[int]:
-    """The units a type word in front allows (all of them when none is written)."""
-    if kind is None:
-        return uids
-    levels = LEVELS_OF_KIND[kind]
-    return [u for u in uids if g.units[u].level in levels]

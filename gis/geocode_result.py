@@ -17,7 +17,7 @@ class Candidate:
     score: float
 
 
-@dataclass
+@dataclass(slots=True)
 class GeocodeResult:
     """The answer for one input: a loaded current commune and a point, or why not."""
 
@@ -54,13 +54,29 @@ class GeocodeResult:
 
     def for_text(self, text: str) -> GeocodeResult:
         """The same answer for another spelling of the same normalised text."""
-        copy = GeocodeResult.__new__(GeocodeResult)
-        copy.__dict__.update(self.__dict__)  # fast shallow copy (dataclasses.replace is slow)
-        copy.text, copy.candidates = text, list(self.candidates)
-        return copy
+        # Every field by position: several times faster than dataclasses.replace, which
+        # matters for a batch of cache hits (tests/gis/test_geocode_result.py checks that
+        # no field is forgotten).
+        return GeocodeResult(
+            text, self.status, self.precision, self.commune_code, self.commune_name,
+            self.province_code, self.province_name, self.legacy, self.lon, self.lat,
+            self.score, list(self.candidates), self.reason,
+        )  # fmt: skip
+
+    def compact_dict(self) -> dict:
+        """`as_dict` without empty fields and without the text (for the cache)."""
+        data = {name: value for name in _STORED if (value := getattr(self, name)) is not None}
+        if self.candidates:
+            data["candidates"] = [
+                {"commune_code": c.commune_code, "commune_name": c.commune_name,
+                 "province_code": c.province_code, "score": c.score}
+                for c in self.candidates
+            ]  # fmt: skip
+        return data
 
 
 _FIELDS = tuple(f.name for f in fields(GeocodeResult) if f.name != "candidates")
+_STORED = tuple(name for name in _FIELDS if name != "text")
 
 
 def invalid(text: str, reason: str) -> GeocodeResult:

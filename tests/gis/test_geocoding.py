@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
@@ -128,6 +129,22 @@ def test_malformed_input_never_raises(geocoder, value):
     r = geocoder.geocode_many([value])[0]
     assert r.status in ("invalid", "unmatched") and r.reason
     assert r.commune_code is None
+
+
+def test_utf8_bytes_read_like_text(geocoder):
+    r = geocoder.geocode_many(["P. Phủ Lý, Ninh Binh".encode()])[0]
+    assert (r.status, r.commune_code, r.text) == ("matched", "13285", "P. Phủ Lý, Ninh Binh")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(geocoder, enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        geocoder.geocode_many(["Xã Gia Viễn, Ninh Bình", "Ninh Bình"], use_cache=False)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 def test_many_keeps_order_and_resolves_each_distinct_text_once(geocoder, nb_geo_engine):
