@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from gis.errors import InputError
 from gis.ingest import writer
+from gis.ingest.dedupe import ReferenceLog
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
 from gis.ingest.locate import Locator
 from gis.ingest.prepare import prepare_incidents, prepare_sites
@@ -206,6 +207,7 @@ def import_file(
                 },
             )  # fmt: skip
             writer.create_staging(conn, kind)
+            references = ReferenceLog()
             advance = progress.task(f"Đọc / reading {path.name}", table.total)
             tick = time.perf_counter()
             for chunk in table.chunks(options.chunk_rows, advance):
@@ -220,9 +222,10 @@ def import_file(
                 log.add_frame(problems)
                 tick = result._timed("check", tick)
                 writer.copy_staged(conn, kind, staged)
+                references.add(staged["row_number"].to_numpy(), staged[list(writer.KEY[kind])])
                 result.rows_imported += len(staged)
                 tick = result._timed("stage", tick)
-            _check_duplicates(conn, kind, result, ctx.label("ref"))
+            _check_duplicates(conn, kind, result, ctx.label("ref"), references.candidates())
             tick = result._timed("stage", tick)
             if result.accepted:
                 advance = progress.task("Ghi / writing", None)
@@ -259,8 +262,8 @@ def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk[~empty] if empty.any() else chunk
 
 
-def _check_duplicates(conn, kind: str, result: ImportResult, column: str) -> None:
-    dups = writer.duplicates(conn, kind)
+def _check_duplicates(conn, kind: str, result: ImportResult, column: str, rows) -> None:
+    dups = writer.duplicates(conn, kind, rows)
     if dups.empty:
         return
     result.problems.add_frame(

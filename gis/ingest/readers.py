@@ -115,7 +115,7 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
-EXTRA_CELLS = 16  # room for rows with more cells than the header (reported, not dropped)
+EXTRA_CELLS = 4  # room for rows with more cells than the header (reported, not dropped)
 
 
 def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
@@ -150,4 +150,8 @@ def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
                 ENCODING_HINT,
             ) from None
         except pd.errors.ParserError as exc:
-            raise InputError(f"{table.path.name}: unreadable CSV: {exc}", ENCODING_HINT) from None
+            raise InputError(
+                f"{table.path.name}: unreadable CSV: {str(exc).strip()}",
+                f"a row has far more cells than the header ({n}): put quotes around cells "
+                "that contain the delimiter, or save the sheet again from Excel",
+            ) from None

@@ -134,16 +134,18 @@ def _plain(column: pd.Series) -> list:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def duplicates(conn: Connection, kind: str) -> pd.DataFrame:
-    """Staged rows whose reference an earlier row of the file already used."""
+def duplicates(conn: Connection, kind: str, candidates: list[int]) -> pd.DataFrame:
+    """Among ``candidates`` (row numbers), the rows whose key an earlier row already used."""
+    if not candidates:
+        return pd.DataFrame(columns=["row", "ref", "first_row"])
     key = ", ".join(KEY[kind])
     ref = KEY[kind][-1]
-    sql = (
+    sql_text = (
         f"SELECT row_number, {ref} AS ref, first_row FROM (SELECT row_number, {ref}, "  # noqa: S608
-        f"min(row_number) OVER (PARTITION BY {key}) AS first_row FROM {TABLE[kind]}) d "
-        "WHERE row_number <> first_row ORDER BY row_number"
+        f"min(row_number) OVER (PARTITION BY {key}) AS first_row FROM {TABLE[kind]} "
+        "WHERE row_number = ANY(:rows)) d WHERE row_number <> first_row ORDER BY row_number"
     )  # identifiers are constants of this module
-    rows = conn.execute(sa.text(sql)).all()
+    rows = conn.execute(sa.text(sql_text), {"rows": candidates}).all()
     return pd.DataFrame(rows, columns=["row", "ref", "first_row"])
 
 

@@ -123,3 +123,11 @@ def test_report_as_csv_and_json(records_engine, locator, tmp_path):
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert report["summary"]["written"] is False and report["summary"]["rows_rejected"] == 2
     assert [p["value"] for p in report["problems"]] == ["31/02/2024", "hôm qua"]
+
+
+def test_row_with_far_too_many_cells(records_engine, tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("Mã,Ngày,Loại,Địa chỉ\nA,01/02/2024,Cháy," + ",".join("x" * 12) + "\n")
+    with pytest.raises(InputError) as caught:
+        import_file(records_engine, path, "incidents")
+    assert "unreadable CSV" in caught.value.message and "quotes" in caught.value.hint

@@ -93,6 +93,11 @@ def _import(kind: str, file: Path, skip, dry, report, mapping, source, synthetic
         _print_result(result, report)
     finally:
         result.problems.close()
+    if not result.accepted and result.rows_total == 0:
+        raise InputError(
+            f"{file.name}: the columns needed are missing; nothing was imported",
+            "rename the columns, or name them with --mapping field=Header (see above)",
+        )
     if not result.accepted:
         raise InputError(
             f"{file.name}: {result.problems.rejected_rows} bad row(s) "
