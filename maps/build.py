@@ -75,6 +75,7 @@ def build_province_maps(
     on_map: Callable[[BuiltMap], None] | None = None,
 ) -> list[BuiltMap]:
     """Write the base, coverage, hotspot and planning maps (HTML + PNG + PDF) of a province."""
+    request.incidents.check(engine)  # a bad window or category stops before any file is written
     base = base or load_province(engine, request.province)
     out, options = Path(request.out), request.options
     as_of = request.as_of or date.today()
