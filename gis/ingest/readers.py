@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,6 +119,13 @@ class _CountingReader(io.RawIOBase):
 EXTRA_CELLS = 4  # room for rows with more cells than the header (reported, not dropped)
 
 
+def _next_chunk(reader) -> pd.DataFrame | None:
+    """The next chunk; a first row too long for the names is an error, not a silent cut."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        return next(reader, None)
+
+
 def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
     n = len(table.headers)
     with open(table.path, "rb") as raw:
@@ -130,10 +138,10 @@ def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
                 handle, sep=table.delimiter, header=None, skiprows=table.header_row,
                 names=range(n + EXTRA_CELLS), dtype=str, keep_default_na=False,
                 na_filter=False, skip_blank_lines=False, chunksize=size, engine="c",
-                encoding=table.encoding if utf8 else None,
+                encoding=table.encoding if utf8 else None, index_col=False,
             )  # fmt: skip
             first = table.header_row + 1
-            for chunk in reader:
+            while (chunk := _next_chunk(reader)) is not None:
                 extra = chunk.iloc[:, n:]
                 chunk = chunk.iloc[:, :n].fillna("")
                 spill = extra.notna().to_numpy() & (extra.to_numpy() != "")
@@ -149,7 +157,7 @@ def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
                 f"{table.path.name}: bytes that are not {table.encoding} near byte {exc.start}",
                 ENCODING_HINT,
             ) from None
-        except pd.errors.ParserError as exc:
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
             raise InputError(
                 f"{table.path.name}: unreadable CSV: {str(exc).strip()}",
                 f"a row has far more cells than the header ({n}): put quotes around cells "
