@@ -172,8 +172,9 @@ def test_figures_are_a4_with_the_analysis(thematic_engine, thematic_base, tmp_pa
             assert png.size == (2338, 1653)  # landscape A4 at 200 dpi
         assert item.figure.pdf.read_bytes().startswith(b"%PDF")
         assert item.figure.png.stat().st_size > 100_000
-    # built again: the stored results are read, none is added
-    build_province_maps(thematic_engine, request, base=thematic_base)
+    # built again (maps only): the stored results are read, none is added
+    again = BuildRequest("37", tmp_path / "again", as_of=AS_OF, figures=False)
+    build_province_maps(thematic_engine, again, base=thematic_base)
     assert count(thematic_engine, "SELECT count(*) FROM analysis_result") == before
     assert {p.name for p in Path(tmp_path).iterdir()} >= {
         f"{n}.{ext}" for n in ("coverage", "hotspots", "planning") for ext in ("html", "png", "pdf")
