@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from gis import auth, migrations
-from gis.database import LocalCluster, create_database, make_engine, server_url
+from gis.cluster import LocalCluster
+from gis.database import create_database, make_engine, server_url
 from gis.settings import Settings
 
 PASSWORD = "một mật khẩu đủ dài"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gis.boundaries import Manifest, boundary_version, fetch_boundaries, load_boundary_file
+from gis.boundaries import boundary_version, fetch_boundaries, load_boundary_file
+from gis.boundary_fetch import Manifest
 from gis.boundary_reader import FieldMap
 from gis.errors import ChecksumMismatch, InputError, SourceUnavailable
 from tests.helpers import count, snapshot

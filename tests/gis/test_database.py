@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from gis import migrations
-from gis.database import LocalCluster, create_database, make_engine, server_url
+from gis.cluster import LocalCluster
+from gis.database import create_database, make_engine, server_url
 from gis.errors import ConfigurationError, DatabaseUnavailable
 from gis.settings import Settings
 

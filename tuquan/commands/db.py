@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from gis import migrations
-from gis.database import LocalCluster, server_url
+from gis.cluster import LocalCluster
+from gis.database import server_url
 from tuquan import context
 
 app = typer.Typer(
