@@ -32,7 +32,7 @@ demo: system-deps $(BIN)/tuquan
 	$(BIN)/tuquan coverage --province 37
 	$(BIN)/tuquan hotspots --province 37
 	$(BIN)/tuquan candidates --province 37 --k 5 --radius-m 3000 --as-of 2021-06-30
-	$(BIN)/tuquan maps build --province 37 --out .tuquan/maps --k 5 --radius-m 3000
+	$(BIN)/tuquan maps build --province 37 --out .tuquan/maps --k 5 --radius-m 3000 --as-of 2021-06-30
 
 test: system-deps $(BIN)/tuquan
 	$(BIN)/pytest
