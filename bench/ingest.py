@@ -157,23 +157,38 @@ def ours(url, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _load_phase(result: dict) -> float:
+    t = result["timings"]
+    return t["read"] + t["check"] + t["stage"]
+
+
 def main() -> None:
     url, engine = _database()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "incidents.csv"
+            path, refused = Path(tmp) / "incidents.csv", Path(tmp) / "incidents_bad_last_row.csv"
             _write_csv(engine, path, ROWS)
+            text = path.read_text(encoding="utf-8")  # the same file, its last date impossible
+            refused.write_text(text[: text.rstrip().rfind("\n") + 1] + _bad_last_row(text))
             print(f"{ROWS:,} incidents with coordinates, {path.stat().st_size / 2**20:.0f} MB CSV, "
-                  "3,321 communes")  # fmt: skip
+                  "3,321 communes; the machine is shared: floor and ours run twice, alternately, "
+                  "best of two")  # fmt: skip
             t_naive = naive(engine, path)
-            t_floor = floor(engine, path)
+            floors, loads = [], []
+            for _ in range(2):  # all-or-nothing with a bad last row: every row loaded, no merge
+                floors.append(floor(engine, path))
+                loads.append(_load_phase(ours(url, refused)))
             result = ours(url, path)
+            t_floor, t_ours = min(floors), min([*loads, _load_phase(result)])
             t = result["timings"]
-            t_ours = t["read"] + t["check"] + t["stage"]
             print(f"naive (geopandas → to_postgis → ST_Contains)  {t_naive:7.1f} s")
-            print(f"floor (STRtree + COPY, 3 columns)             {t_floor:7.1f} s")
-            phases = f"read {t['read']:.1f}, check {t['check']:.1f}, stage {t['stage']:.1f}"
-            print(f"ours  (parse, check, place, COPY to staging)  {t_ours:7.1f} s ({phases})")
+            print(
+                f"floor (STRtree + COPY, 3 columns)             {t_floor:7.1f} s  {_runs(floors)}"
+            )
+            print(f"ours  (parse, check, place, COPY to staging)  {t_ours:7.1f} s  {_runs(loads)}")
+            print(
+                f"  last run: read {t['read']:.1f}, check {t['check']:.1f}, stage {t['stage']:.1f}"
+            )
             print(f"  naive / ours = {t_naive / t_ours:.1f}× (target ≥ 3×)")
             print(f"  ours / floor = {t_ours / t_floor:.2f}× (target ≤ 2×)")
             print(f"merge into incident (upsert; 5 indexes, 3 foreign keys) {t['merge']:7.1f} s")
@@ -184,6 +199,16 @@ def main() -> None:
     finally:
         engine.dispose()
         drop_database(url)
+
+
+def _bad_last_row(text: str) -> str:
+    last = text.rstrip().rsplit("\n", 1)[1].split(",")
+    last[1] = "31/02/2024 10:00"
+    return ",".join(last) + "\n"
+
+
+def _runs(values: list[float]) -> str:
+    return "(" + ", ".join(f"{v:.1f}" for v in values) + ")"
 
 
 if __name__ == "__main__":
