@@ -50,12 +50,26 @@ class Evidence:
 
     provinces: frozenset[str]  # current province codes it names
     districts: dict[int, tuple[str, ...]]  # old district id → its current communes
-    district_of: dict[str, frozenset[int]]  # current commune code → old districts it was in
-    commune_of: dict[str, frozenset[int]]  # current commune code → units that name it
+    communes: dict[int, tuple[str, ...]]  # unit id → the current communes it names
     targets: list[Target]
+    by_province: dict[str, list[Target]]  # the targets in each current province
     also_province: bool  # written bare, the name is also a province
     unsupported_penalty: float  # when no other part names the commune's province
     supported_penalty: float  # when one does
+    district_of: dict[str, frozenset[int]] | None = None  # code → old districts it was in
+    commune_of: dict[str, frozenset[int]] | None = None  # code → units that name it
+
+    def held(self, code: str) -> frozenset[int] | None:
+        """The old districts (ids) that held this current commune."""
+        if self.district_of is None:
+            self.district_of = _inverse(self.districts)
+        return self.district_of.get(code)
+
+    def naming(self, code: str) -> frozenset[int] | None:
+        """The units (ids) that name this current commune."""
+        if self.commune_of is None:
+            self.commune_of = _inverse(self.communes)
+        return self.commune_of.get(code)
 
 
 @dataclass(slots=True)
@@ -97,38 +111,55 @@ class Resolver:
         for e, is_strong in zip(evidence, strong, strict=True):
             if is_strong:
                 hinted |= e.provinces
+        only = next(iter(hinted)) if len(hinted) == 1 else None
         out: list[Proposal] = []
         deferred = []
+        best = 0.0
         for m, e in zip(mentions, evidence, strict=True):
             if not e.targets:
                 continue
             start, end = m.start, m.end
-            others, prov_strong, dist_typed = [], False, False
+            support: dict[str, int] = {}  # province code → other parts that name it
+            context = []  # other parts that name old districts or communes
+            prov_strong = dist_typed = False
             for n, f, is_strong in zip(mentions, evidence, strong, strict=True):
                 if n.start < end and start < n.end:
                     continue  # overlaps m (m itself included)
-                others.append(f)
+                for code in f.provinces:
+                    support[code] = support.get(code, 0) + 1
+                if f.districts or f.communes:
+                    context.append(f)
                 prov_strong = prov_strong or is_strong
                 dist_typed = dist_typed or n.kind in _TYPED_DISTRICT_KINDS
-            for target in e.targets:
-                if prov_strong and target[1].province_code not in hinted:
-                    deferred.append(
-                        (target, m, e, others, dist_typed)
-                    )  # contradicted by the province
-                    continue
-                raw = _score(target, m, e, others, prov_strong, dist_typed)
+            if prov_strong:
+                # Targets outside the written province wait (see below), in their order.
+                if only is not None:
+                    chosen = e.by_province.get(only, ())
+                else:
+                    chosen = [t for t in e.targets if t[1].province_code in hinted]
+                if len(chosen) < len(e.targets):
+                    deferred.append((m, e, support, context, dist_typed))
+            else:
+                chosen = e.targets
+            for target in chosen:
+                raw = _score(target, m, e, support, context, prov_strong, dist_typed)
                 out.append(Proposal(target[1], target[0], m, raw))
+                if raw > best:
+                    best = raw
         # A proposal the written province contradicts scores at most ~0.82: it matters only
         # when nothing else reaches PRUNE_ABOVE.
-        if deferred and max((p.raw for p in out), default=0.0) < PRUNE_ABOVE:
-            for target, m, e, others, dist_typed in deferred:
-                raw = _score(target, m, e, others, True, dist_typed)
-                out.append(Proposal(target[1], target[0], m, raw))
+        if deferred and best < PRUNE_ABOVE:
+            for m, e, support, context, dist_typed in deferred:
+                for target in e.targets:
+                    if target[1].province_code not in hinted:
+                        raw = _score(target, m, e, support, context, True, dist_typed)
+                        out.append(Proposal(target[1], target[0], m, raw))
         out.sort(key=lambda p: -p.raw)
         return out
 
     def _evidence(self, m: Mention, accented: bool) -> Evidence:
-        key = (m.kind, m.accent, accented, tuple(m.uids))
+        # Without diacritics in the address, how the name was written changes nothing.
+        key = (m.kind, m.accent if accented else None, accented, tuple(m.uids))
         found = self._evidence_memo.get(key)
         if found is None:
             found = self._evidence_of(m, accented)
@@ -139,23 +170,25 @@ class Resolver:
 
     def _evidence_of(self, m: Mention, accented: bool) -> Evidence:
         g = self.g
+        units = g.units
         written = m.accent.replace(" ", "") if accented and m.accent else None
         provinces: set[str] = set()
         districts: dict[int, tuple[str, ...]] = {}
         communes: dict[int, tuple[str, ...]] = {}
         levels = set()
         for uid in m.uids:
-            unit = g.units[uid]
-            levels.add(unit.level)
-            if unit.level == CURRENT_PROVINCE:
+            unit = units[uid]
+            level = unit.level
+            levels.add(level)
+            if level == CURRENT_PROVINCE:
                 provinces.add(unit.code)
-            elif unit.level in PROVINCE_LEVELS:
+            elif level in PROVINCE_LEVELS:
                 provinces.update(unit.successors)
-            elif unit.level == OLD_DISTRICT:
+            elif level == OLD_DISTRICT:
                 districts[uid] = unit.successors
             elif written is not None and written != unit.accent_compact:
                 continue  # diacritics say another commune: no second opinion from it
-            elif unit.level == CURRENT_COMMUNE:
+            elif level == CURRENT_COMMUNE:
                 communes[uid] = (unit.code,)
             else:
                 communes[uid] = unit.successors
@@ -169,33 +202,46 @@ class Resolver:
             supported = 0.2  # "Bình Thuận, Tuyên Quang": the bare current province name
         else:
             supported = 0.05 if also_province else 0.1 if has_district else 0.0
-        targets = [
-            self._target(g.units[uid], g.units[cid], m, accented)
-            for uid in m.uids
-            for code in _targets(g.units[uid], m)
-            if (cid := g.commune_by_code.get(code)) is not None
-        ]
+        targets, by_province = self._targets(m, written)
         return Evidence(
-            frozenset(provinces), districts, _inverse(districts), _inverse(communes), targets,
-            also_province, 0.25 if also_province else 0.1 if has_district else 0.0, supported,
+            frozenset(provinces), districts, communes, targets, by_province, also_province,
+            0.25 if also_province else 0.1 if has_district else 0.0, supported,
         )  # fmt: skip
 
-    def _target(self, unit: Unit, commune: Unit, m: Mention, accented: bool) -> Target:
-        kind_factor = 1.0
-        if m.kind in COMMUNE_KINDS:
-            base = 0.62
-            if m.kind != unit.kind:
-                # "xã" written for a ward: possible, but weaker; no "thị trấn" exists since 2025.
-                kind_factor = 0.7 if unit.level == CURRENT_COMMUNE and m.kind == "thitran" else 0.85
-        elif unit.level == OLD_DISTRICT:
-            base = 0.55 if m.kind else 0.5
-        else:
-            base = 0.55
-        accent_factor = 1.0
-        if accented and m.accent:
-            accent_factor = 1.0 if m.accent.replace(" ", "") == unit.accent_compact else 0.8
-        unique = self.g.name_counts.get(unit.key, 0) == 1
-        return (unit, commune, base, kind_factor, accent_factor, unique)
+    def _targets(self, m: Mention, written: str | None) -> tuple[list, dict]:
+        """The (unit, current commune) pairs a mention proposes, with their own factors."""
+        g = self.g
+        units, commune_by_code, name_counts = g.units, g.commune_by_code, g.name_counts
+        kind = m.kind
+        targets: list[Target] = []
+        by_province: dict[str, list[Target]] = {}
+        for uid in m.uids:
+            unit = units[uid]
+            codes = _target_codes(unit, kind)
+            if not codes:
+                continue
+            kind_factor = 1.0
+            if kind in COMMUNE_KINDS:
+                base = 0.62
+                if kind != unit.kind:
+                    # "xã" written for a ward: possible, but weaker; no "thị trấn" since 2025.
+                    kind_factor = (
+                        0.7 if unit.level == CURRENT_COMMUNE and kind == "thitran" else 0.85
+                    )
+            elif unit.level == OLD_DISTRICT:
+                base = 0.55 if kind else 0.5
+            else:
+                base = 0.55
+            accent_factor = 1.0 if written is None or written == unit.accent_compact else 0.8
+            unique = name_counts.get(unit.key, 0) == 1
+            for code in codes:
+                cid = commune_by_code.get(code)
+                if cid is not None:
+                    commune = units[cid]
+                    target = (unit, commune, base, kind_factor, accent_factor, unique)
+                    targets.append(target)
+                    by_province.setdefault(commune.province_code, []).append(target)
+        return targets, by_province
 
     # -- the answer ------------------------------------------------------------------------
     def result(self, text: str, mentions: list[Mention], accented: bool) -> GeocodeResult:
@@ -214,18 +260,15 @@ class Resolver:
         return self.answers.matched(text, best)
 
 
-def _score(target: Target, m: Mention, e: Evidence, others: list[Evidence],
-           prov_strong: bool, dist_typed: bool) -> float:  # fmt: skip
+def _score(target: Target, m: Mention, e: Evidence, support: dict[str, int],
+           context: list[Evidence], prov_strong: bool, dist_typed: bool) -> float:  # fmt: skip
     """A proposal's score: its own evidence and how the rest of the address agrees."""
     unit, commune, base, kind_factor, accent_factor, unique = target
     province, code = commune.province_code, commune.code
     is_old_commune = unit.level == OLD_COMMUNE
-    supporters = 0
-    for f in others:
-        if province in f.provinces:
-            supporters += 1
+    supporters = support.get(province, 0)
     parent = district = secondary = False
-    for f in others:
+    for f in context:
         # A name read as the province cannot also be the district ("Lào Cai" is both the
         # province and its old capital city) unless another part names the province too.
         if supporters == 1 and province in f.provinces:
@@ -233,11 +276,11 @@ def _score(target: Target, m: Mention, e: Evidence, others: list[Evidence],
         if f.districts:
             if is_old_commune and unit.parent in f.districts:
                 parent = True
-            held = f.district_of.get(code)
+            held = f.held(code)
             if held and (not is_old_commune or len(held) > 1 or unit.parent not in held):
                 district = True
-        if f.commune_of:
-            naming = f.commune_of.get(code)
+        if f.communes:
+            naming = f.naming(code)
             if naming and (len(naming) > 1 or unit.uid not in naming):
                 secondary = True  # two names in the address agree on the commune
     prov_support = supporters > 0
@@ -261,12 +304,12 @@ def _score(target: Target, m: Mention, e: Evidence, others: list[Evidence],
     return max(0.0, score) * quality  # may pass 1: ranks; clipped in the result
 
 
-def _targets(unit: Unit, m: Mention) -> tuple[str, ...]:
+def _target_codes(unit: Unit, kind: str | None) -> tuple[str, ...]:
     if unit.level == CURRENT_COMMUNE:
         return (unit.code,)
     if unit.level == OLD_COMMUNE:
         return unit.successors
-    if unit.level == OLD_DISTRICT and len(unit.successors) == 1 and m.kind != "thanhpho":
+    if unit.level == OLD_DISTRICT and len(unit.successors) == 1 and kind != "thanhpho":
         return unit.successors  # island districts that became one special zone
     return ()
 
