@@ -42,10 +42,8 @@ class Answers:
             if via.level == OLD_COMMUNE and g.legacy_inside.get(via.uid) == c.code:
                 lon, lat, precision = via.lon, via.lat, "legacy_commune"
         return GeocodeResult(
-            text=text, status="matched", precision=precision, commune_code=c.code,
-            commune_name=c.full_name, province_code=c.province_code,
-            province_name=province.full_name if province else None, legacy=legacy,
-            lon=lon, lat=lat, score=best.score,
+            text, "matched", precision, c.code, c.full_name, c.province_code,
+            province.full_name if province else None, legacy, lon, lat, best.score,
         )  # fmt: skip
 
     def ambiguous(self, text: str, close: list) -> GeocodeResult:

@@ -48,7 +48,8 @@ class MentionFinder(FuzzyMatching):
         """Drop the parts, words and mentions read so far (at the end of a batch)."""
         self._tokens: dict[str, tuple[Tokens, bool]] = {}
         self._words: dict[str, Tokens] = {}
-        self._parts: dict[tuple, list[Mention]] = {}
+        self._parts: dict[tuple, list[Mention]] = {}  # (part, place, last, accented)
+        self._read: dict[tuple, list[Mention]] = {}  # (tokens, last, accented), at place 0
 
     def parts(self, clean: str) -> tuple[list[tuple[str, Tokens]], bool]:
         """The non-empty parts of an address (text through `nfc`) with their tokens, and
@@ -87,11 +88,28 @@ class MentionFinder(FuzzyMatching):
             key = (part, p, p == last, accented)
             found = memo.get(key)
             if found is None:
-                found = self._part(tokens, p, p == last, accented)
+                found = self._placed(tokens, p, p == last, accented)
                 if len(memo) < PART_MEMO_SIZE:
                     memo[key] = found
             out.extend(found)
         return out
+
+    def _placed(self, tokens: Tokens, p: int, last: bool, accented: bool) -> list[Mention]:
+        """The mentions of a part at place ``p``: read once per distinct tokens, moved."""
+        key = (tokens, last, accented)
+        found = self._read.get(key)
+        if found is None:
+            found = self._part(tokens, 0, last, accented)
+            if len(self._read) < PART_MEMO_SIZE:
+                self._read[key] = found
+        if p == 0:
+            return found
+        offset = p * PART_STRIDE
+        return [
+            Mention(p, m.start + offset, m.end + offset, m.uids, m.kind, m.quality, m.accent,
+                    m.whole, m.loose)
+            for m in found
+        ]  # fmt: skip
 
     def _part(self, tokens: Tokens, p: int, last: bool, accented: bool) -> list[Mention]:
         """Mentions in part ``p`` of an address (positions from p * PART_STRIDE)."""

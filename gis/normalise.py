@@ -26,7 +26,6 @@ _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _SEGMENT_RE = re.compile(r"[,;|\n\r\t()\[\]{}<>]+")
 _NON_WORD_RE = re.compile(r"[^\w]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
-_SPACE_RE = re.compile(r"\s+")
 _DIGITS_RE = re.compile(r"^0+(?=\d)")
 
 MAX_INPUT_CHARS = 2000  # addresses are short; longer text is cut (and reported by the caller)
@@ -35,8 +34,8 @@ MAX_INPUT_CHARS = 2000  # addresses are short; longer text is cut (and reported 
 def nfc(text: str) -> str:
     """Unicode NFC with control characters removed and spaces collapsed."""
     text = unicodedata.normalize("NFC", text)
-    text = _CONTROL_RE.sub(" ", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what is white space (Py_UNICODE_ISSPACE).
+    return " ".join(_CONTROL_RE.sub(" ", text).split())
 
 
 class _FoldTable(dict):
