@@ -10,7 +10,8 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import errors
-from api.routes import auth, ogc, tiles
+from api.limits import BodyLimit
+from api.routes import auth, geocode, imports, incidents, ogc, sites, tiles
 from api.security import decide
 from gis import migrations
 from gis.database import open_engine
@@ -58,6 +59,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             {"name": "OGC API – Features", "description": "Part 1: Core, GeoJSON"},
             {"name": "Vector tiles", "description": "Mapbox vector tiles from PostGIS"},
             {"name": "Access", "description": "Log in and out; roles viewer, officer, admin"},
+            {"name": "Sites", "description": "Sites of the model (officers, in scope, audited)"},
+            {"name": "Incidents", "description": "One incident by hand; aggregate statistics"},
+            {"name": "Imports", "description": "File uploads through the import path"},
+            {"name": "Geocoding", "description": "Addresses to communes and points (offline)"},
         ],
     )
     app.state.settings = settings
@@ -65,4 +70,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
+    app.add_middleware(BodyLimit)
+    for router in (sites.router, incidents.router, imports.router, geocode.router):
+        app.include_router(router)
     return app

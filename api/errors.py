@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gis import auth, errors
+from gis.ingest.upload import UploadTooLarge
 
 log = logging.getLogger("tuquan.api")
 PROBLEM = "application/problem+json"
@@ -21,6 +22,7 @@ STATUS: tuple[tuple[type[errors.TuquanError], int], ...] = (
     (auth.NotAuthenticated, 401),
     (auth.TooManyAttempts, 429),
     (errors.NotFound, 404),
+    (UploadTooLarge, 413),
     (errors.ChecksumMismatch, 422),
     (errors.InputError, 422),
     (errors.DatabaseUnavailable, 503),

@@ -9,6 +9,7 @@ pyproject.toml). The API layer only turns the pages returned here into HTTP resp
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from gis.errors import InputError, NotFound
+from gis.privacy import EVERYONE, Audience, suppressed_sql
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
@@ -33,6 +35,14 @@ class Collection:
     datetime_column: str | None = None
     sensitive: bool = False  # points that only authorised roles may see
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # Scope convention: every source names the province (and, when it has one, the
+    # commune) of each feature; callers with a limited scope see only theirs.
+    province_column: str = "province_code"
+    commune_column: str | None = "commune_code"
+    # (property, count column that decides): incident counts suppressed for viewers.
+    small_counts: tuple[tuple[str, str], ...] = ()
+    # Bound parameters of the source, worked out per request (e.g. which stored result).
+    bind: Callable[[Engine], dict] | None = None
 
 
 PROVINCES = Collection(
@@ -45,6 +55,8 @@ PROVINCES = Collection(
         "FROM admin_unit WHERE level = 'province'"
     ),
     properties=("code", "name", "full_name", "name_en", "unit_type", "area_km2"),
+    province_column="code",
+    commune_column=None,
 )
 
 COMMUNES = Collection(
@@ -65,6 +77,7 @@ COMMUNES = Collection(
         "unit_type",
         "area_km2",
     ),
+    commune_column="code",
 )
 
 _REGISTRY: dict[str, Collection] = {c.id: c for c in (PROVINCES, COMMUNES)}
@@ -75,13 +88,19 @@ def register(collection: Collection) -> None:
     _REGISTRY[collection.id] = collection
 
 
+def _register_builtin() -> None:
+    import gis.feature_sources  # noqa: F401 — registers sites, incidents and the results
+
+
 def collections(include_sensitive: bool = False) -> list[Collection]:
     """The collections a caller may list."""
+    _register_builtin()
     return [c for c in _REGISTRY.values() if include_sensitive or not c.sensitive]
 
 
 def get_collection(collection_id: str, include_sensitive: bool = False) -> Collection:
     """A collection by id; NotFound when unknown or not visible to the caller."""
+    _register_builtin()
     found = _REGISTRY.get(collection_id)
     if found is None or (found.sensitive and not include_sensitive):
         raise NotFound(
@@ -127,6 +146,37 @@ def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
+def visible_source(
+    engine: Engine, coll: Collection, audience: Audience = EVERYONE
+) -> tuple[str, dict]:
+    """The collection's source as ``audience`` may see it: rows inside their scope, small
+    counts suppressed when they must be; the SQL and its bound parameters."""
+    quote = engine.dialect.identifier_preparer.quote
+    params = dict(coll.bind(engine)) if coll.bind else {}
+    hidden = dict(coll.small_counts) if audience.suppresses else {}
+    columns, seen = ["v.fid", "v.geom"], {"fid", "geom"}
+    for name in coll.properties:
+        column = f"v.{quote(name)}"
+        if name in hidden:
+            column = f"{suppressed_sql(column, f'v.{quote(hidden[name])}')} AS {quote(name)}"
+        columns.append(column)
+        seen.add(name)
+    for name in (coll.province_column, coll.commune_column, coll.datetime_column):
+        if name and name not in seen:
+            columns.append(f"v.{quote(name)}")
+            seen.add(name)
+    where = "TRUE"
+    if not audience.scope.unlimited:
+        where = f"v.{quote(coll.province_column)} = ANY(:scope_provinces)"
+        if coll.commune_column:
+            where = f"({where} OR v.{quote(coll.commune_column)} = ANY(:scope_communes))"
+        params["scope_provinces"] = sorted(audience.scope.provinces)
+        params["scope_communes"] = sorted(audience.scope.communes)
+    if hidden:
+        params["min_count"] = audience.min_count
+    return f"SELECT {', '.join(columns)} FROM ({coll.source}) v WHERE {where}", params
+
+
 def _where(conn: Connection, coll: Collection, query: Query) -> tuple[str, dict]:
     clauses, params = ["TRUE"], {}
     if query.bbox is not None:
@@ -160,11 +210,11 @@ def _where(conn: Connection, coll: Collection, query: Query) -> tuple[str, dict]
     return " AND ".join(clauses), params
 
 
-def _feature_sql(conn: Connection, coll: Collection) -> str:
+def _feature_sql(conn: Connection, coll: Collection, source: str) -> str:
     pairs = ", ".join(f"'{p}', s.{_quote(conn, p)}" for p in coll.properties)
     return (
         "SELECT s.fid::text AS fid, ST_AsGeoJSON(s.geom, 6) AS geometry, "
-        f"jsonb_build_object({pairs}) AS properties FROM ({coll.source}) s"
+        f"jsonb_build_object({pairs}) AS properties FROM ({source}) s"
     )
 
 
@@ -177,32 +227,40 @@ def _as_feature(row) -> dict:
     }
 
 
-def query_items(engine: Engine, coll: Collection, query: Query) -> FeaturePage:
-    """One page of features of ``coll`` matching ``query``, ordered by id."""
+def query_items(
+    engine: Engine, coll: Collection, query: Query, audience: Audience = EVERYONE
+) -> FeaturePage:
+    """One page of features of ``coll`` matching ``query`` that ``audience`` may see."""
     if not 1 <= query.limit <= MAX_LIMIT:
         raise InputError(f"limit {query.limit} is out of range", f"use 1 to {MAX_LIMIT}")
     if query.offset < 0:
         raise InputError(f"offset {query.offset} is negative", "use 0 or more")
+    source, bound = visible_source(engine, coll, audience)
     with engine.connect() as conn:
         where, params = _where(conn, coll, query)
+        params |= bound
         total = conn.scalar(
-            sa.text(f"SELECT count(*) FROM ({coll.source}) s WHERE {where}"),
+            sa.text(f"SELECT count(*) FROM ({source}) s WHERE {where}"),
             params,
         )
         rows = conn.execute(
             sa.text(
-                f"{_feature_sql(conn, coll)} WHERE {where} ORDER BY s.fid LIMIT :lim OFFSET :off"
+                f"{_feature_sql(conn, coll, source)} WHERE {where} "
+                "ORDER BY s.fid LIMIT :lim OFFSET :off"
             ),
             params | {"lim": query.limit, "off": query.offset},
         ).all()
     return FeaturePage([_as_feature(r) for r in rows], total)
 
 
-def get_item(engine: Engine, coll: Collection, fid: str) -> dict:
-    """One feature by id; NotFound when absent."""
+def get_item(engine: Engine, coll: Collection, fid: str, audience: Audience = EVERYONE) -> dict:
+    """One feature by id; NotFound when absent or outside the audience's scope (the same
+    answer: existence is not confirmed)."""
+    source, bound = visible_source(engine, coll, audience)
     with engine.connect() as conn:
         row = conn.execute(
-            sa.text(f"{_feature_sql(conn, coll)} WHERE s.fid::text = :fid"), {"fid": fid}
+            sa.text(f"{_feature_sql(conn, coll, source)} WHERE s.fid::text = :fid"),
+            {**bound, "fid": fid},
         ).first()
     if row is None:
         raise NotFound(
@@ -211,8 +269,9 @@ def get_item(engine: Engine, coll: Collection, fid: str) -> dict:
     return _as_feature(row)
 
 
-def extent(engine: Engine, coll: Collection) -> Extent:
-    """The bbox and time span of the whole collection (None when empty)."""
+def extent(engine: Engine, coll: Collection, audience: Audience = EVERYONE) -> Extent:
+    """The bbox and time span of what ``audience`` may see of the collection (None: empty)."""
+    source, bound = visible_source(engine, coll, audience)
     with engine.connect() as conn:
         t0 = t1 = "NULL"
         if coll.datetime_column:
@@ -222,8 +281,9 @@ def extent(engine: Engine, coll: Collection) -> Extent:
             sa.text(
                 "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1 FROM "
                 f"(SELECT ST_Extent(s.geom)::geometry AS e, {t0} AS t0, {t1} AS t1 "
-                f"FROM ({coll.source}) s) x"
-            )
+                f"FROM ({source}) s) x"
+            ),
+            bound,
         ).one()
     bbox = None if row[0] is None else (row[0], row[1], row[2], row[3])
     interval = (row[4], row[5]) if coll.datetime_column else None

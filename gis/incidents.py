@@ -1,7 +1,9 @@
 """Incidents one at a time (create), and the statistics the CLI and the API summarise.
 
 Times are stored with their time zone and shown in Asia/Ho_Chi_Minh. Statistics are
-aggregates only (counts by category, year, commune): no addresses, no points.
+aggregates only (counts by category, year, commune): no addresses, no points; for viewers
+the small counts are suppressed (`IncidentStats.as_dict(min_count)`). A write is audited in
+its own transaction, and a `Principal` writes only inside their scope.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from gis import audit
+from gis.auth import Principal, Scope
 from gis.domain import INCIDENT_CATEGORIES, keys
-from gis.errors import InputError
+from gis.errors import InputError, NotFound
 from gis.ingest.locate import Locator
 from gis.ingest.values import parse_datetimes
 from gis.ingest.vocab import CATEGORY_PHRASES, is_generic_category, match_phrase
 from gis.normalise import nfc
+from gis.privacy import suppress_counts, suppress_rows
+from gis.record_access import OutsideScope, check_placed, scope_of, writer
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -50,8 +56,22 @@ def _timestamp(value: dt.datetime | str) -> dt.datetime:
     return parsed.iloc[0].to_pydatetime()
 
 
-def create_incident(engine: Engine, data: IncidentInput, locator: Locator | None = None) -> dict:
-    """Insert (or update, by source and reference) one incident; the stored row."""
+_RETURNED = (
+    "province_code, id, source, external_ref, occurred_at, category, subcategory, address, "
+    "commune_code, precision, score, is_synthetic"
+)
+
+
+def create_incident(
+    engine: Engine,
+    data: IncidentInput,
+    locator: Locator | None = None,
+    actor: Principal | str | None = None,
+) -> dict:
+    """Insert (or update, by source and reference) one incident; the stored row.
+
+    ``actor`` (default 'manual') is named in the audit log; a `Principal` must place the
+    incident inside their scope, and cannot overwrite one outside it."""
     category = data.category if data.category in keys(INCIDENT_CATEGORIES) else None
     category = category or match_phrase(data.category or "", CATEGORY_PHRASES)
     if category is None:
@@ -74,9 +94,15 @@ def create_incident(engine: Engine, data: IncidentInput, locator: Locator | None
     )
     if placed.errors[0]:
         raise InputError(placed.errors[0], "correct the coordinates or the address")
+    check_placed(
+        actor,
+        {"province_code": placed.province_code[0], "commune_code": placed.commune_code[0]},
+        "the incident",
+    )
     ref = data.external_ref or f"manual:{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
     params = {
-        "province": placed.province_code[0], "source": data.source, "ref": ref, "when": when,
+        "province": placed.province_code[0], "source": nfc(data.source or "manual"),
+        "ref": nfc(ref), "when": when,
         "category": category, "subcategory": subcategory and nfc(subcategory),
         "address": data.address and nfc(data.address), "commune": placed.commune_code[0],
         "lon": float(placed.lon[0]), "lat": float(placed.lat[0]),
@@ -84,10 +110,29 @@ def create_incident(engine: Engine, data: IncidentInput, locator: Locator | None
         "address_commune": placed.address_commune_code[0], "synthetic": data.is_synthetic,
     }  # fmt: skip
     with engine.begin() as conn:
+        before = (
+            conn.execute(
+                sa.text(
+                    f"SELECT {_RETURNED} FROM incident WHERE province_code = :province "  # noqa: S608
+                    "AND source = :source AND external_ref = :ref FOR UPDATE"
+                ),
+                params,
+            )
+            .mappings()
+            .first()
+        )
+        if before is not None and not scope_of(actor).allows(
+            before["province_code"], before["commune_code"]
+        ):
+            raise OutsideScope(
+                f"the reference {ref!r} of source {params['source']!r} cannot be written "
+                "within your scope",
+                "give another reference (external_ref)",
+            )
         row = (
             conn.execute(
                 sa.text(
-                    "INSERT INTO incident (province_code, source, external_ref, occurred_at, "
+                    "INSERT INTO incident (province_code, source, external_ref, occurred_at, "  # noqa: S608
                     "category, subcategory, address, commune_code, geom, precision, score, "
                     "address_commune_code, is_synthetic) VALUES (:province, :source, :ref, "
                     ":when, :category, :subcategory, :address, :commune, "
@@ -99,14 +144,19 @@ def create_incident(engine: Engine, data: IncidentInput, locator: Locator | None
                     "commune_code = EXCLUDED.commune_code, geom = EXCLUDED.geom, "
                     "precision = EXCLUDED.precision, score = EXCLUDED.score, "
                     "address_commune_code = EXCLUDED.address_commune_code, updated_at = now() "
-                    "RETURNING province_code, id, source, external_ref, occurred_at, category, "
-                    "subcategory, commune_code, precision, score, is_synthetic"
+                    f"RETURNING {_RETURNED}"
                 ),
                 params,
             )
             .mappings()
             .one()
         )
+        action = "create" if before is None else "update"
+        entity_id = f"{row['province_code']}/{row['id']}"
+        audit.record(
+            conn, writer("manual", actor), action, "incident", entity_id,
+            None if before is None else dict(before), dict(row),
+        )  # fmt: skip
     return {**dict(row), "warning": placed.warnings[0]}
 
 
@@ -124,6 +174,22 @@ class IncidentStats:
     top_communes: list[dict]  # code, name, incidents
     flagged: int  # coordinates and address disagree
 
+    def as_dict(self, min_count: int | None = None) -> dict:
+        """Plain data; counts below ``min_count`` (viewers) suppressed, and the first and
+        last times too when the total is that small."""
+        small = min_count is not None and self.total < min_count
+        return {
+            "total": suppress_counts({"n": self.total}, min_count)["n"],
+            "synthetic": suppress_counts({"n": self.synthetic}, min_count)["n"],
+            "flagged": suppress_counts({"n": self.flagged}, min_count)["n"],
+            "first": None if small else self.first,
+            "last": None if small else self.last,
+            "by_category": suppress_counts(self.by_category, min_count),
+            "by_year": {y: suppress_counts(c, min_count) for y, c in self.by_year.items()},
+            "by_precision": suppress_counts(self.by_precision, min_count),
+            "top_communes": suppress_rows(self.top_communes, {"incidents": "incidents"}, min_count),
+        }
+
 
 def incident_stats(
     engine: Engine,
@@ -131,14 +197,26 @@ def incident_stats(
     since: dt.date | None = None,
     until: dt.date | None = None,
     top: int = 10,
+    scope: Scope | None = None,
 ) -> IncidentStats:
-    """Totals by category, local year, precision and commune (Asia/Ho_Chi_Minh dates)."""
+    """Totals by category, local year, precision and commune (Asia/Ho_Chi_Minh dates),
+    of the incidents inside ``scope`` (default: everywhere); a province wholly outside a
+    province-only scope is answered as missing."""
+    scope = scope or Scope()
+    outside = not scope.unlimited and not scope.communes and province not in scope.provinces
+    if province is not None and outside:
+        raise NotFound(f"no province {province!r}", "give a province of your scope")
     where = (
         "(CAST(:p AS text) IS NULL OR i.province_code = :p) "
+        "AND (:unlimited OR i.province_code = ANY(:sp) OR i.commune_code = ANY(:sc)) "
         "AND (CAST(:since AS date) IS NULL OR (i.occurred_at AT TIME ZONE :zone)::date >= :since) "
         "AND (CAST(:until AS date) IS NULL OR (i.occurred_at AT TIME ZONE :zone)::date <= :until)"
     )
-    params = {"p": province, "since": since, "until": until, "zone": LOCAL_ZONE, "top": top}
+    params = {
+        "p": province, "since": since, "until": until, "zone": LOCAL_ZONE, "top": top,
+        "unlimited": scope.unlimited, "sp": sorted(scope.provinces or ()),
+        "sc": sorted(scope.communes),
+    }  # fmt: skip
     head_sql = (
         "SELECT count(*), count(*) FILTER (WHERE is_synthetic), min(occurred_at), "  # noqa: S608
         "max(occurred_at), count(*) FILTER (WHERE address_commune_code IS NOT NULL "

@@ -262,3 +262,16 @@ analysis_result = sa.Table(
     sa.UniqueConstraint("kind", "params_key", name="uq_analysis_result_kind"),
     sa.Index("ix_analysis_result_kind_scope", "kind", "scope"),
 )
+
+# -- H3 hexagon shapes of the grid hotspot collection (migration 0006) -------------------------
+h3_cell = sa.Table(
+    "h3_cell",
+    metadata,
+    sa.Column("cell", sa.Text, primary_key=True),  # H3 index, hexadecimal
+    sa.Column("resolution", sa.SmallInteger, nullable=False),
+    sa.Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
+    sa.Column("boundary_version", sa.Integer),  # of province_code / commune_code
+    sa.Column("province_code", sa.Text),  # of the commune holding the centre (or nearest)
+    sa.Column("commune_code", sa.Text),
+    sa.Index("ix_h3_cell_geom", "geom", postgresql_using="gist"),
+)

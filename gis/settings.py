@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     geocode_online_max_requests: int = 1000  # per batch; the rest keep their offline result
     geocode_online_user_agent: str = "tuquan-geocoder"
 
+    # Privacy: counts below this are suppressed in aggregates served to viewers.
+    min_count: int = Field(default=3, ge=1)
+    # Largest file accepted by an upload (POST /imports/...), in megabytes; beyond: 413.
+    max_upload_mb: float = Field(default=50.0, gt=0)
+
     @property
     def pg_data_dir(self) -> Path:
         return self.home / "pg"

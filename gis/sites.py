@@ -1,24 +1,32 @@
 """Sites of the model, one at a time: create, update, change status (dated history), delete, list.
 
-Each function is one transaction. Locations follow the import's rules: coordinates are
-checked and placed in a loaded commune; an address alone is geocoded. The HTTP API calls
-these; bulk files go through gis.ingest.
+Each function is one transaction, with its audit log entry (who, with which token, the
+site before and after) written in the same transaction. Locations follow the import's
+rules: coordinates are checked and placed in a loaded commune; an address alone is
+geocoded. A write by a `Principal` (the HTTP API) stays inside their scope: a site
+outside it is answered as missing. Bulk files go through gis.ingest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gis.domain import COMPONENTS, SITE_KINDS, SITE_STATUSES, keys
+from gis import audit
+from gis.auth import Principal
 from gis.errors import InputError, NotFound
 from gis.ingest.locate import Locator
-from gis.ingest.vocab import KIND_PHRASES, STATUS_PHRASES, match_phrase, parse_components
 from gis.normalise import nfc
+from gis.record_access import check_placed, check_visible, writer
+from gis.site_input import SiteInput, parse_component_list, parse_kind, parse_status, place
+
+__all__ = [
+    "SiteInput", "change_status", "create_site", "delete_site", "get_site", "list_sites",
+    "site_counts", "update_site",
+]  # fmt: skip
+Actor = Principal | str | None
 
 EDITABLE = ("name", "kind", "components", "started_on", "host_unit", "notes", "is_synthetic")
 _COLUMNS = (
@@ -30,99 +38,25 @@ _COLUMNS = (
 _SELECT = f"SELECT {_COLUMNS} FROM site s LEFT JOIN admin_unit c ON c.code = s.commune_code"  # noqa: S608
 
 
-@dataclass
-class SiteInput:
-    """A site as a form gives it; kind, components and status accept what officers write."""
-
-    name: str
-    kind: str
-    components: list[int] | str | None = None  # None: all five
-    status: str = "planned"
-    started_on: dt.date | None = None
-    host_unit: str | None = None
-    address: str | None = None
-    lon: float | None = None
-    lat: float | None = None
-    notes: str | None = None
-    ref: str | None = None
-    is_synthetic: bool = False
-    status_on: dt.date | None = None
-    extra: dict = field(default_factory=dict)
+def _missing(site_id: int) -> NotFound:
+    return NotFound(f"no site with id {site_id}", "list sites with `tuquan sites list`")
 
 
-def _kind(value: str) -> str:
-    key = value if value in keys(SITE_KINDS) else match_phrase(value or "", KIND_PHRASES)
-    if key is None:
-        raise InputError(
-            f"unknown site kind {value!r}",
-            "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_KINDS),
-        )
-    return key
-
-
-def _status(value: str) -> str:
-    key = value if value in keys(SITE_STATUSES) else match_phrase(value or "", STATUS_PHRASES)
-    if key is None:
-        raise InputError(
-            f"unknown site status {value!r}",
-            "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_STATUSES),
-        )
-    return key
-
-
-def _components(value: list[int] | str | None) -> list[int]:
-    if value is None or value == "":
-        return list(range(1, len(COMPONENTS) + 1))
-    parsed = (
-        parse_components(value)
-        if isinstance(value, str)
-        else tuple(sorted({int(v) for v in value}))
-    )
-    if not parsed or not all(1 <= n <= len(COMPONENTS) for n in parsed):
-        raise InputError(
-            f"unknown components {value!r}",
-            "give numbers 1–5 (" + "; ".join(f"{i} {t.vi}" for i, t in enumerate(COMPONENTS, 1))
-            + ")",
-        )  # fmt: skip
-    return list(parsed)
-
-
-def _place(locator: Locator, lon, lat, address: str | None) -> dict:
-    """Commune, point, precision and score for coordinates or an address (or InputError)."""
-    if (lon is None) != (lat is None):
-        raise InputError("only one of lon and lat is given", "give both, or an address")
-    if lon is None and not (address and address.strip()):
-        raise InputError("a site needs an address or coordinates", "give one of them")
-    xs = np.array([np.nan if lon is None else float(lon)])
-    ys = np.array([np.nan if lat is None else float(lat)])
-    placed = locator.locate(xs, ys, None if address is None else _series(address))
-    if placed.errors[0]:
-        raise InputError(placed.errors[0], "correct the coordinates or the address")
-    return {
-        "commune_code": placed.commune_code[0], "province_code": placed.province_code[0],
-        "lon": float(placed.lon[0]), "lat": float(placed.lat[0]),
-        "precision": placed.precision[0], "score": float(placed.score[0]),
-        "address_commune_code": placed.address_commune_code[0], "warning": placed.warnings[0],
-    }  # fmt: skip
-
-
-def _series(address: str):
-    import pandas as pd
-
-    return pd.Series([address], dtype=object)
-
-
-def _row(conn: Connection, site_id: int) -> dict:
-    row = conn.execute(sa.text(f"{_SELECT} WHERE s.id = :id"), {"id": site_id}).mappings().first()
+def _row(conn: Connection, site_id: int, actor: Actor = None, lock: bool = False) -> dict:
+    """The site (locked for the transaction's write when ``lock``); missing or outside the
+    actor's scope → NotFound."""
+    sql = f"{_SELECT} WHERE s.id = :id" + (" FOR UPDATE OF s" if lock else "")
+    row = conn.execute(sa.text(sql), {"id": site_id}).mappings().first()
     if row is None:
-        raise NotFound(f"no site with id {site_id}", "list sites with `tuquan sites list`")
+        raise _missing(site_id)
+    check_visible(actor, row, _missing(site_id))
     return dict(row)
 
 
-def get_site(engine: Engine, site_id: int) -> dict:
-    """One site with its commune name and point."""
+def get_site(engine: Engine, site_id: int, actor: Actor = None) -> dict:
+    """One site with its commune name, point and status history (within the actor's scope)."""
     with engine.connect() as conn:
-        site = _row(conn, site_id)
+        site = _row(conn, site_id, actor)
         site["history"] = _history(conn, site_id)
         return site
 
@@ -138,14 +72,20 @@ def _history(conn: Connection, site_id: int) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def create_site(engine: Engine, data: SiteInput, by: str, locator: Locator | None = None) -> dict:
-    """Insert a site and its first status; the stored site (with any location warning)."""
+def create_site(
+    engine: Engine, data: SiteInput, by: str, locator: Locator | None = None, actor: Actor = None
+) -> dict:
+    """Insert a site and its first status; the stored site (with any location warning).
+
+    ``actor`` (default ``by``) is named in the audit log; a `Principal` must place the
+    site inside their scope."""
     name = nfc(data.name or "")
     if not name:
         raise InputError("a site needs a name", "give the name of the model (Tên mô hình)")
-    kind, status = _kind(data.kind), _status(data.status)
-    components = _components(data.components)
-    where = _place(locator or Locator(engine), data.lon, data.lat, data.address)
+    kind, status = parse_kind(data.kind), parse_status(data.status)
+    components = parse_component_list(data.components)
+    where = place(locator or Locator(engine), data.lon, data.lat, data.address)
+    check_placed(actor, where, "the site")
     ref = data.ref or f"manual:{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
     params = {
         "ref": ref, "name": name, "kind": kind, "components": components, "status": status,
@@ -175,6 +115,8 @@ def create_site(engine: Engine, data: SiteInput, by: str, locator: Locator | Non
         changed_on = data.status_on or data.started_on or dt.date.today()
         _record_status(conn, site_id, status, changed_on, by, "created")
         site = _row(conn, site_id)
+        site["history"] = _history(conn, site_id)
+        audit.record(conn, writer(by, actor), "create", "site", site_id, None, site)
     site["warning"] = where["warning"]
     return site
 
@@ -190,7 +132,12 @@ def _record_status(conn, site_id: int, status: str, on: dt.date, by: str, note) 
 
 
 def update_site(
-    engine: Engine, site_id: int, changes: dict, by: str, locator: Locator | None = None
+    engine: Engine,
+    site_id: int,
+    changes: dict,
+    by: str,
+    locator: Locator | None = None,
+    actor: Actor = None,
 ) -> dict:
     """Change a site's fields (status through `change_status`); location when given."""
     unknown = set(changes) - set(EDITABLE) - {"address", "lon", "lat"}
@@ -206,16 +153,22 @@ def update_site(
         if not values["name"]:
             raise InputError("a site needs a name", "give the name of the model")
     if "kind" in values:
-        values["kind"] = _kind(values["kind"])
+        values["kind"] = parse_kind(values["kind"])
     if "components" in values:
-        values["components"] = _components(values["components"])
+        values["components"] = parse_component_list(values["components"])
+    if "host_unit" in values or "notes" in values:
+        values.update(
+            {k: values[k] and nfc(values[k]) for k in ("host_unit", "notes") if k in values}
+        )
     sets = [f"{k} = :{k}" for k in values]
     with engine.begin() as conn:
-        current = _row(conn, site_id)
+        current = _row(conn, site_id, actor, lock=True)
         if {"address", "lon", "lat"} & set(changes):
             address = changes.get("address", current["address"])
+            address = address and nfc(address)
             lon, lat = changes.get("lon"), changes.get("lat")
-            where = _place(locator or Locator(engine), lon, lat, address)
+            where = place(locator or Locator(engine), lon, lat, address)
+            check_placed(actor, where, "the site")
             values.update(where, address=address)
             values.pop("warning")
             sets += [
@@ -231,16 +184,25 @@ def update_site(
             sa.text(f"UPDATE site SET {', '.join(sets)} WHERE id = :id"),  # noqa: S608 — names
             {**values, "by": by, "id": site_id},
         )
-        return _row(conn, site_id)
+        site = _row(conn, site_id)
+        audit.record(conn, writer(by, actor), "update", "site", site_id, current, site)
+        return site
 
 
 def change_status(
-    engine: Engine, site_id: int, status: str, changed_on: dt.date, by: str, note: str | None = None
+    engine: Engine,
+    site_id: int,
+    status: str,
+    changed_on: dt.date,
+    by: str,
+    note: str | None = None,
+    actor: Actor = None,
 ) -> dict:
     """Move a site to another status on a date (kept in its history)."""
-    status = _status(status)
+    status = parse_status(status)
+    note = note and nfc(note)
     with engine.begin() as conn:
-        current = _row(conn, site_id)
+        current = _row(conn, site_id, actor, lock=True)
         if current["status"] == status:
             raise InputError(f"site {site_id} is already {status}", "nothing to change")
         last = conn.scalar(
@@ -262,14 +224,17 @@ def change_status(
         _record_status(conn, site_id, status, changed_on, by, note)
         site = _row(conn, site_id)
         site["history"] = _history(conn, site_id)
+        audit.record(conn, writer(by, actor), "change_status", "site", site_id, current, site)
         return site
 
 
-def delete_site(engine: Engine, site_id: int) -> None:
-    """Remove a site and its history."""
+def delete_site(engine: Engine, site_id: int, by: str | None = None, actor: Actor = None) -> None:
+    """Remove a site and its history (kept in the audit log)."""
     with engine.begin() as conn:
-        if conn.execute(sa.text("DELETE FROM site WHERE id = :id"), {"id": site_id}).rowcount == 0:
-            raise NotFound(f"no site with id {site_id}", "list sites with `tuquan sites list`")
+        current = _row(conn, site_id, actor, lock=True)
+        current["history"] = _history(conn, site_id)
+        conn.execute(sa.text("DELETE FROM site WHERE id = :id"), {"id": site_id})
+        audit.record(conn, writer(by or "unknown", actor), "delete", "site", site_id, current)
 
 
 def list_sites(
@@ -282,8 +247,8 @@ def list_sites(
 ) -> list[dict]:
     """Sites (newest first) filtered by province, status and kind."""
     params = {
-        "province": province, "status": status and _status(status),
-        "kind": kind and _kind(kind), "limit": limit, "offset": offset,
+        "province": province, "status": status and parse_status(status),
+        "kind": kind and parse_kind(kind), "limit": limit, "offset": offset,
     }  # fmt: skip
     sql = sa.text(
         f"{_SELECT} WHERE (CAST(:province AS text) IS NULL OR s.province_code = :province) "

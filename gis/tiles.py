@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gis.errors import InputError
-from gis.features import Collection
+from gis.features import Collection, visible_source
+from gis.privacy import EVERYONE, Audience
 
 EXTENT = 4096  # tile coordinate space
 BUFFER = 64
@@ -44,7 +45,7 @@ def pixel_size_m(z: int) -> float:
     return WEB_MERCATOR_WIDTH_M / (1 << z) / EXTENT
 
 
-def _tile_sql(engine: Engine, coll: Collection) -> str:
+def _tile_sql(engine: Engine, coll: Collection, source: str) -> str:
     quote = engine.dialect.identifier_preparer.quote
     props = ", ".join(f"s.{quote(p)}" for p in coll.properties)
     return f"""
@@ -56,7 +57,7 @@ def _tile_sql(engine: Engine, coll: Collection) -> str:
                    ST_AsMVTGeom(
                        ST_SimplifyPreserveTopology(ST_Transform(s.geom, 3857), :tolerance_m),
                        bounds.env, {EXTENT}, {BUFFER}, true) AS geom
-              FROM ({coll.source}) s, bounds
+              FROM ({source}) s, bounds
              WHERE s.geom && bounds.env4326
         )
         SELECT ST_AsMVT(features.*, :layer, {EXTENT}, 'geom')
@@ -64,10 +65,15 @@ def _tile_sql(engine: Engine, coll: Collection) -> str:
     """
 
 
-def render_tile(engine: Engine, coll: Collection, z: int, x: int, y: int) -> Tile:
-    """The tile z/x/y of ``coll`` as MVT bytes (empty bytes when nothing is there)."""
+def render_tile(
+    engine: Engine, coll: Collection, z: int, x: int, y: int, audience: Audience = EVERYONE
+) -> Tile:
+    """The tile z/x/y of ``coll`` as ``audience`` may see it, as MVT bytes (empty bytes
+    when nothing is there): features outside their scope left out, small counts suppressed."""
     check_tile(z, x, y)
+    source, bound = visible_source(engine, coll, audience)
     params = {
+        **bound,
         "z": z,
         "x": x,
         "y": y,
@@ -76,7 +82,7 @@ def render_tile(engine: Engine, coll: Collection, z: int, x: int, y: int) -> Til
         "layer": coll.id,
     }
     with engine.connect() as conn:
-        data = conn.scalar(sa.text(_tile_sql(engine, coll)), params) or b""
+        data = conn.scalar(sa.text(_tile_sql(engine, coll, source)), params) or b""
     data = bytes(data)
     return Tile(data, hashlib.sha1(data, usedforsecurity=False).hexdigest())
 

@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.audience import AudienceDep, privacy_headers
 from api.deps import EngineDep
 from api.ogc_params import RESERVED, parse_bbox, parse_datetime
 from api.security import access
 from gis import features
 from gis.features import MAX_LIMIT, Collection
+from gis.privacy import EVERYONE, Audience
 
 router = APIRouter(tags=["OGC API – Features"])
 
@@ -70,9 +72,9 @@ def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def _describe(request: Request, engine, coll: Collection) -> dict:
+def _describe(request: Request, engine, coll: Collection, audience: Audience = EVERYONE) -> dict:
     base = _base(request)
-    ext = features.extent(engine, coll)
+    ext = features.extent(engine, coll, audience)
     extent: dict = {}
     if ext.bbox:
         extent["spatial"] = {"bbox": [list(ext.bbox)], "crs": CRS84}
@@ -98,21 +100,27 @@ def _describe(request: Request, engine, coll: Collection) -> dict:
 
 @router.get("/collections", summary="Feature collections")
 @access("viewer")
-def list_collections(request: Request, engine: EngineDep) -> dict:
+def list_collections(request: Request, engine: EngineDep, audience: AudienceDep) -> JSONResponse:
     base = _base(request)
-    return {
+    body = {
         "links": [_link(f"{base}/collections", "self", "application/json")],
         "collections": [
-            _describe(request, engine, c) for c in features.collections(include_sensitive(request))
+            _describe(request, engine, c, audience)
+            for c in features.collections(include_sensitive(request))
         ],
     }
+    return JSONResponse(body, headers=privacy_headers(audience))
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
 @access("viewer")
-def describe_collection(collection_id: str, request: Request, engine: EngineDep) -> dict:
+def describe_collection(
+    collection_id: str, request: Request, engine: EngineDep, audience: AudienceDep
+) -> JSONResponse:
     coll = features.get_collection(collection_id, include_sensitive(request))
-    return _describe(request, engine, coll)
+    return JSONResponse(
+        _describe(request, engine, coll, audience), headers=privacy_headers(audience)
+    )
 
 
 def _page_links(request: Request, coll: Collection, page, limit: int, offset: int, f: str):
@@ -138,6 +146,7 @@ def items(
     collection_id: str,
     request: Request,
     engine: EngineDep,
+    audience: AudienceDep,
     bbox: Annotated[
         str | None,
         Query(
@@ -154,24 +163,29 @@ def items(
     offset: Annotated[int, Query(ge=0, description="features to skip")] = 0,
     f: Annotated[Format, Query(description="output format")] = "json",
 ) -> Response:
-    """Features with bbox, datetime and property filters (any other query parameter)."""
+    """Features with bbox, datetime and property filters (any other query parameter), inside
+    the caller's scope; for viewers small incident counts are suppressed (X-Tuquan-Privacy)."""
     coll = features.get_collection(collection_id, include_sensitive(request))
     start, end = parse_datetime(datetime)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     query = features.Query(
         bbox=parse_bbox(bbox), start=start, end=end, properties=filters, limit=limit, offset=offset
     )
-    page = features.query_items(engine, coll, query)
+    page = features.query_items(engine, coll, query, audience)
+    headers = privacy_headers(audience)
     if f == "csv":
-        return Response(features.page_to_csv(page, coll), media_type="text/csv; charset=utf-8")
+        return Response(
+            features.page_to_csv(page, coll), media_type="text/csv; charset=utf-8", headers=headers
+        )
     body = {
         "type": "FeatureCollection",
         "features": page.features,
         "numberMatched": page.number_matched,
         "numberReturned": page.number_returned,
+        "privacy": audience.policy,
         "links": _page_links(request, coll, page, limit, offset, f),
     }
-    return JSONResponse(body, media_type=GEOJSON)
+    return JSONResponse(body, media_type=GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
@@ -181,12 +195,15 @@ def item(
     feature_id: str,
     request: Request,
     engine: EngineDep,
+    audience: AudienceDep,
 ) -> Response:
+    """One feature; outside the caller's scope it does not exist (404)."""
     coll = features.get_collection(collection_id, include_sensitive(request))
-    feature = features.get_item(engine, coll, feature_id)
+    feature = features.get_item(engine, coll, feature_id, audience)
+    feature["privacy"] = audience.policy
     base = _base(request)
     feature["links"] = [
         _link(f"{base}/collections/{coll.id}/items/{feature_id}", "self", GEOJSON),
         _link(f"{base}/collections/{coll.id}", "collection", "application/json"),
     ]
-    return JSONResponse(feature, media_type=GEOJSON)
+    return JSONResponse(feature, media_type=GEOJSON, headers=privacy_headers(audience))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
+from api.audience import AudienceDep, privacy_headers
 from api.deps import EngineDep
 from api.routes.ogc import include_sensitive
 from api.security import access
@@ -20,16 +21,26 @@ MVT = "application/vnd.mapbox-vector-tile"
     responses={200: {"content": {MVT: {}}}, 304: {"description": "unchanged (ETag)"}},
 )
 @access("viewer")
-def tile(collection_id: str, z: int, x: int, y: int, request: Request, engine: EngineDep):
-    """The tile z/x/y (Web Mercator) of a collection, with ETag revalidation."""
+def tile(
+    collection_id: str,
+    z: int,
+    x: int,
+    y: int,
+    request: Request,
+    engine: EngineDep,
+    audience: AudienceDep,
+):
+    """The tile z/x/y (Web Mercator) of a collection as the caller may see it (scope, small
+    counts), with ETag revalidation."""
     sensitive = include_sensitive(request)
     coll = features.get_collection(collection_id, sensitive)
-    rendered = tiles.render_tile(engine, coll, z, x, y)
+    rendered = tiles.render_tile(engine, coll, z, x, y, audience)
     etag = f'"{rendered.etag}"'
+    # what a tile holds depends on who asks: only the caller's own cache may keep it
     headers = {
         "ETag": etag,
-        "Cache-Control": ("private" if coll.sensitive else "public")
-        + ", max-age=60, must-revalidate",
+        "Cache-Control": "private, max-age=60, must-revalidate",
+        **privacy_headers(audience),
     }
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
@@ -38,8 +49,9 @@ def tile(collection_id: str, z: int, x: int, y: int, request: Request, engine: E
 
 @router.get("/{collection_id}.json", summary="TileJSON of a collection")
 @access("viewer")
-def tilejson(collection_id: str, request: Request, engine: EngineDep) -> dict:
+def tilejson(collection_id: str, request: Request, engine: EngineDep, audience: AudienceDep):
     coll = features.get_collection(collection_id, include_sensitive(request))
     base = str(request.base_url).rstrip("/")
     template = f"{base}/tiles/{coll.id}/{{z}}/{{x}}/{{y}}.mvt"
-    return tiles.tilejson(coll, template, features.extent(engine, coll).bbox)
+    document = tiles.tilejson(coll, template, features.extent(engine, coll, audience).bbox)
+    return JSONResponse(document, headers=privacy_headers(audience))

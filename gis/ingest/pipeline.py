@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from gis import audit
+from gis.auth import Principal, Scope
 from gis.errors import InputError
 from gis.ingest import writer
 from gis.ingest.dedupe import ReferenceLog
@@ -24,6 +26,7 @@ from gis.ingest.locate import Locator
 from gis.ingest.prepare import prepare_incidents, prepare_sites
 from gis.ingest.readers import open_table
 from gis.ingest.report import ProblemLog, RowProblem
+from gis.ingest.scope import keep_in_scope
 from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
 from gis.ingest.validate import Context, strip_cells
 from gis.progress import NoProgress, Progress
@@ -44,6 +47,9 @@ class ImportOptions:
     synthetic: bool = False  # label every row as synthetic (demo data)
     imported_by: str | None = None
     chunk_rows: int = CHUNK_ROWS
+    scope: Scope | None = None  # rows placed outside it are rejected (uploads by officers)
+    actor: Principal | str | None = None  # named in the audit log (default: imported_by)
+    file_name: str | None = None  # the name to record (an upload's), not the path read
 
 
 @dataclass
@@ -200,7 +206,8 @@ def import_file(
             batch_id = writer.begin_batch(
                 conn,
                 {
-                    "kind": kind, "file_name": path.name, "sha256": result.sha256,
+                    "kind": kind, "file_name": options.file_name or path.name,
+                    "sha256": result.sha256,
                     "imported_by": options.imported_by or getpass.getuser(),
                     "mode": result.mode, "is_synthetic": options.synthetic,
                     "source": options.source if kind == "incidents" else None,
@@ -218,6 +225,8 @@ def import_file(
                 result.rows_total += len(chunk)
                 chunk = strip_cells(chunk, columns.values())
                 staged, problems = prepare(chunk, ctx)
+                staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
+                log.add_frame(outside)
                 result.synthetic_rows += int(staged["is_synthetic"].sum())
                 log.add_frame(problems)
                 tick = result._timed("check", tick)
@@ -239,6 +248,8 @@ def import_file(
                 result.unchanged = result.rows_imported - result.inserted - result.updated
                 writer.finish_batch(conn, batch_id, _counts(result, options))
                 writer.store_problems(conn, batch_id, log)
+                summary = result.summary() | {"file": options.file_name or path.name}
+                audit.record(conn, options.actor or by, "import", kind, batch_id, None, summary)
                 advance(1)
                 tick = result._timed("merge", tick)
             if result.written:
