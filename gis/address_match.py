@@ -42,6 +42,7 @@ class MentionFinder(FuzzyMatching):
         self._choices: dict[tuple, tuple[list[str], list[list[int]]]] = {}
         self._province_index: dict | None = None
         self._by_province()  # built with the gazetteer, not in the first batch
+        self._typed = _typed_names(gazetteer)
         self.forget()
 
     def forget(self) -> None:
@@ -192,22 +193,16 @@ class MentionFinder(FuzzyMatching):
         else:
             kind, head = glued
             first = i + 1
-        levels = LEVELS_OF_KIND[kind]
-        names, short_names, units = g.names, g.short_names, g.units
+        table = self._typed[LEVELS_OF_KIND[kind]]
         keys, key = [head], head  # keys[L]: head and the L words from first, glued
         for word in folded[first : first + g.max_words]:
             key += word
             keys.append(key)
         found_names = []
         for L in range(len(keys) - 1, -1 if head else 0, -1):
-            key = keys[L]
-            uids = names.get(key)
-            if uids is None:
-                uids = short_names.get(key)
+            uids = table.get(keys[L])
             if uids:
-                uids = [u for u in uids if units[u].level in levels]
-                if uids:
-                    found_names.append((L, uids))
+                found_names.append((L, uids))
         if not found_names:
             return None
         # Not across a type word: "Tân Hòa Thành|Phố …" ("Thành Phố").
@@ -217,9 +212,32 @@ class MentionFinder(FuzzyMatching):
             if not (L_ and end < n and (folded[end - 1], folded[end]) in TWO_WORD_TYPES):
                 L, uids = L_, uids_
                 break
-        accent = accents[i][-len(head) :] if head else ""
-        accent = " ".join([accent, *accents[first : first + L]]).strip()
+        if head:
+            accent = " ".join([accents[i][-len(head) :], *accents[first : first + L]])
+        else:
+            accent = " ".join(accents[first : first + L])
         end = first + L
         return Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
 
     # -- fuzzy ----------------------------------------------------------------------------
+
+
+def _typed_names(g: Gazetteer) -> dict[tuple[str, ...], dict[str, list[int]]]:
+    """For each set of levels a type word allows: name key → the units at those levels.
+
+    Short keys count when no longer name has the same key (as `Gazetteer.lookup` with
+    ``short``); a key's own list is shared when all its units are allowed.
+    """
+    out: dict[tuple[str, ...], dict[str, list[int]]] = {}
+    units = g.units
+    for levels in set(LEVELS_OF_KIND.values()):
+        table: dict[str, list[int]] = {}
+        for source in (g.names, g.short_names):
+            for key, uids in source.items():
+                if key in table or (source is g.short_names and key in g.names):
+                    continue
+                kept = [u for u in uids if units[u].level in levels]
+                if kept:
+                    table[key] = uids if len(kept) == len(uids) else kept
+        out[levels] = table
+    return out

@@ -85,8 +85,8 @@ def _split_camel(text: str) -> str:
 
 def split_glued(text: str) -> str:
     """Insert spaces where words were glued: camel case and letter/digit boundaries."""
-    if not (text.islower() or text.isupper()):
-        text = _split_camel(text)
+    if not (text.islower() or text.isupper()) and text[1:] != text[1:].lower():
+        text = _split_camel(text)  # a capital after the first letter: maybe camel case
     return _LETTER_DIGIT_RE.sub(" ", text)
 
 
