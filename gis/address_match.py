@@ -49,6 +49,7 @@ class MentionFinder(FuzzyMatching):
         """Drop the parts, words and mentions read so far (at the end of a batch)."""
         self._tokens: dict[str, tuple[Tokens, bool]] = {}
         self._words: dict[str, Tokens] = {}
+        self._glued: dict[str, tuple[str, str] | None] = {}  # word → glued_type(word)
         self._parts: dict[tuple, list[Mention]] = {}  # (part, place, last, accented)
         self._read: dict[tuple, list[Mention]] = {}  # (tokens, last, accented), at place 0
 
@@ -116,6 +117,7 @@ class MentionFinder(FuzzyMatching):
         """Mentions in part ``p`` of an address (positions from p * PART_STRIDE)."""
         g, offset = self.g, p * PART_STRIDE
         names, short_names, max_words = g.names, g.short_names, g.max_words
+        glued_of = self._glued
         folded = [t[0] for t in tokens]
         accents = [t[1] for t in tokens]
         words = accents if accented else folded
@@ -126,7 +128,11 @@ class MentionFinder(FuzzyMatching):
         failed_types: list[int] = []
         while i < n:
             found = type_at(folded, i, check)
-            glued = None if found else glued_type(folded[i])
+            glued = None
+            if not found:
+                glued = glued_of.get(folded[i], False)
+                if glued is False:
+                    glued = glued_of[folded[i]] = glued_type(folded[i])
             if found or glued:
                 typed = self._typed_at(folded, accents, i, p, offset, found, glued)
                 if typed is not None:

@@ -5,7 +5,6 @@ Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuz
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -92,7 +91,6 @@ def type_at(folded: list[str], i: int, accents: list[str] | None = None):
 _GLUED_RE = re.compile(f"^({'|'.join(GLUED_TYPES)})(..+)$")
 
 
-@functools.lru_cache(maxsize=65_536)
 def glued_type(token: str) -> tuple[str, str] | None:
     """("xa", "ninhhai") for "xaninhhai": a type word glued to a name."""
     m = _GLUED_RE.match(token)
