@@ -1,9 +1,15 @@
 """Geocoder vs `vietnamadminunits` (the peer): throughput and accuracy on the same 10k set.
 
 Both run in this process on the same generated addresses (every noise class of the
-evaluation set, another seed); the tuquan cache is emptied first (cold). Needs the local
-cluster (or TUQUAN_DATABASE_URL) and ../shared/data: a database `tuquan_bench_geocode` with
-all national communes is created on first use and kept for later runs.
+evaluation set, another seed), in several rounds (TUQUAN_BENCH_ROUNDS, default 3): each
+round loads a new geocoder (nothing remembered from the round before), empties the tuquan
+cache (cold), geocodes the batch, then runs the peer on the same batch. Each round's ratio
+is printed, then their min/median/max: our batch takes a second or two, so one busy second
+on a shared machine moves a single ratio a lot. CPU time of this process is shown beside
+the wall time (it leaves out the database server's share of our cache writes).
+
+Needs the local cluster (or TUQUAN_DATABASE_URL) and ../shared/data: a database
+`tuquan_bench_geocode` with all national communes is created on first use and kept.
 
     .venv/bin/python -m bench geocode        (or `make bench` for every benchmark)
 """
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -59,6 +66,17 @@ def _national_engine(shared: Path):
     return engine
 
 
+def _timed(run, *args) -> tuple[float, float, object]:
+    """(wall s, CPU s of this process, value) of run(*args)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = run(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, value
+
+
+def _each(run, texts: list[str]) -> list:
+    return [run(t) for t in texts]
+
+
 def main() -> None:
     shared = _shared_data()
     engine = _national_engine(shared)
@@ -69,44 +87,45 @@ def main() -> None:
         for i, r in enumerate(generated)
     ]
     texts = [r.text for r in rows]
-    print(f"{len(texts):,} addresses, {len(set(texts)):,} distinct, {len(NOISE_CLASSES)} classes")
-
-    geocode_cache.clear(engine)
-    start = time.perf_counter()
-    geocoder = Geocoder.from_engine(engine)
-    loaded = time.perf_counter()
-    results = geocoder.geocode_many(texts)
-    done = time.perf_counter()
-    warm = geocoder.geocode_many(texts)
-    warm_s = time.perf_counter() - done
-    assert [r.commune_code for r in warm] == [r.commune_code for r in results]
-
+    n = len(texts)
+    rounds = int(os.environ.get("TUQUAN_BENCH_ROUNDS", "3"))
+    print(f"{n:,} addresses, {len(set(texts)):,} distinct, {len(NOISE_CLASSES)} classes, "
+          f"{rounds} rounds")  # fmt: skip
     peer = Peer()
-    peer_start = time.perf_counter()
-    peer_codes = [peer.code(t) for t in texts]
-    peer_s = time.perf_counter() - peer_start
+    ratios, cpu_ratios, loaded_ratios, results = [], [], [], None
+    for r in range(1, rounds + 1):
+        geocode_cache.clear(engine)
+        load_s, _, geocoder = _timed(Geocoder.from_engine, engine)
+        ours_s, ours_cpu, got = _timed(geocoder.geocode_many, texts)
+        if results is None:
+            results = got
+            warm_s, _, warm = _timed(geocoder.geocode_many, texts)
+            assert [x.commune_code for x in warm] == [x.commune_code for x in got]
+        assert [x.as_dict() for x in got] == [x.as_dict() for x in results]  # same each round
+        peer_s, peer_cpu, peer_codes = _timed(_each, peer.code, texts)
+        ratios.append(peer_s / ours_s)
+        cpu_ratios.append(peer_cpu / ours_cpu)
+        loaded_ratios.append(peer_s / (load_s + ours_s))
+        print(f"round {r}: gazetteer load {load_s:5.2f} s | tuquan cold {ours_s:5.2f} s "
+              f"{n / ours_s:7,.0f}/s (cpu {ours_cpu:4.2f} s) | peer {peer_s:6.2f} s "
+              f"{n / peer_s:5,.0f}/s (cpu {peer_cpu:5.2f} s) | ratio {ratios[-1]:4.1f}x "
+              f"(cpu {cpu_ratios[-1]:4.1f}x)")  # fmt: skip
+    parse_s, _, _ = _timed(_each, peer._parse, texts)  # one 2025 parse each
+    print(f"tuquan  warm cache    {warm_s:6.2f} s  {n / warm_s:9,.0f} addresses/s")
+    print(f"peer, one 2025 parse  {parse_s:6.2f} s  {n / parse_s:9,.0f} addresses/s "
+          f"(raw speed, no pre-2025 parse or conversion)")  # fmt: skip
+    for label, values in (
+        ("wall time", ratios),
+        ("cpu time", cpu_ratios),
+        ("wall time, with the gazetteer load", loaded_ratios),
+    ):
+        print(f"throughput ratio tuquan/peer (cold, {label}): min {min(values):.1f}x  "
+              f"median {statistics.median(values):.1f}x  max {max(values):.1f}x")  # fmt: skip
+    _accuracy(rows, results, peer_codes)
+    engine.dispose()
 
-    parse_start = time.perf_counter()
-    for t in texts:
-        peer._parse(t)  # one parse, 2025 mode: the peer's raw speed (no old→new conversion)
-    parse_s = time.perf_counter() - parse_start
 
-    ours_s = done - loaded
-    ours_rate, peer_rate = len(texts) / ours_s, len(texts) / peer_s
-    print(f"gazetteer load        {loaded - start:6.2f} s (once per process)")
-    print(f"tuquan  cold cache    {ours_s:6.2f} s  {ours_rate:9,.0f} addresses/s")
-    print(f"tuquan  warm cache    {warm_s:6.2f} s  {len(texts) / warm_s:9,.0f} addresses/s")
-    print(
-        f"peer                  {peer_s:6.2f} s  {peer_rate:9,.0f} addresses/s "
-        "(2025 parse + pre-2025 parse, converted when it reads better)"
-    )
-    print(
-        f"peer, one 2025 parse  {parse_s:6.2f} s  {len(texts) / parse_s:9,.0f} addresses/s "
-        f"(raw speed; ratio tuquan/this: {len(texts) / ours_s / (len(texts) / parse_s):.1f}x)"
-    )
-    print(f"throughput ratio tuquan/peer (cold): {ours_rate / peer_rate:.1f}x "
-          f"(with the gazetteer load: {len(texts) / (done - start) / peer_rate:.1f}x)")  # fmt: skip
-
+def _accuracy(rows: list[LabelledRow], results, peer_codes) -> None:
     codes = [r.commune_code if r.status == "matched" else None for r in results]
     ours, theirs = accuracy_by_class(rows, codes), accuracy_by_class(rows, peer_codes)
     print(f"{'noise class':16s} {'n':>5s} {'tuquan':>8s} {'peer':>8s} {'diff':>7s}")
@@ -133,7 +152,6 @@ def main() -> None:
     for noise in NOISE_CLASSES:
         for failure in ours[noise].failures[:3]:
             print(f"  miss [{noise}] {failure}")
-    engine.dispose()
 
 
 if __name__ == "__main__":
