@@ -90,14 +90,16 @@ def _fixed_width(text: pd.Series) -> pd.Series:
         month = np.where(day_first, number(3, 2), number(5, 2))
         day = np.where(day_first, number(0, 2), number(8, 2))
         ok = (day_first | year_first) & time_ok & (hour < 24) & (minute < 60) & (second < 60)
+        ok &= (month >= 1) & (month <= 12) & (day >= 1)
         if not ok.any():
             continue
-        parts = pd.DataFrame(
-            {"year": year, "month": month, "day": day, "hour": hour, "minute": minute,
-             "second": second}
-        )[ok]  # fmt: skip
-        parsed = pd.to_datetime(parts, errors="coerce")  # 31/02 and 25:00 become NaT
-        out.iloc[rows[ok]] = parsed.to_numpy()
+        # Calendar arithmetic in numpy: month start + days; 31/02 lands in another month.
+        months = ((year - 1970) * 12 + month - 1)[ok].astype("datetime64[M]")
+        days = months.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
+        real = days.astype("datetime64[M]") == months
+        seconds = (hour * 3600 + minute * 60 + second)[ok].astype("timedelta64[s]")
+        stamps = (days.astype("datetime64[s]") + seconds).astype("datetime64[us]")
+        out.iloc[rows[ok][real]] = stamps[real]
     return out
 
 
@@ -134,11 +136,14 @@ def parse_datetimes(
     text = pd.Series(text, dtype=object)
     local = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     utc = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
-    offset = text.str.match(_ISO_WITH_OFFSET).astype(bool)
+    local[:] = _fixed_width(text)  # the common case; never a text with a UTC offset
+    offset = pd.Series(False, index=text.index)
+    rest = (local.isna() & (text != "")).to_numpy()
+    if rest.any():
+        offset[rest] = text[rest].str.match(_ISO_WITH_OFFSET).astype(bool)
     if offset.any():
         utc[offset] = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
     plain = text.where(~offset, "")
-    local[:] = _fixed_width(plain)
     _try_formats(plain, local, memo)
     left = local.isna() & (plain != "")
     if left.any():
