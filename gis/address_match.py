@@ -48,7 +48,7 @@ class MentionFinder(FuzzyMatching):
     def forget(self) -> None:
         """Drop the parts, words and mentions read so far (at the end of a batch)."""
         self._tokens: dict[str, tuple[Tokens, bool]] = {}
-        self._words: dict[str, Tokens] = {}
+        self._words: dict[str, tuple[Tokens, bool]] = {}  # word → tokens, has diacritics
         self._glued: dict[str, tuple[str, str] | None] = {}  # word → glued_type(word)
         self._parts: dict[tuple, list[Mention]] = {}  # (part, place, last, accented)
         self._read: dict[tuple, list[Mention]] = {}  # (tokens, last, accented), at place 0
@@ -69,14 +69,17 @@ class MentionFinder(FuzzyMatching):
     def _tokenise(self, part: str) -> tuple[Tokens, bool]:
         words = self._words
         tokens: list[tuple[str, str]] = []
+        accented = False
         for word in part.split():
             found = words.get(word)
             if found is None:
-                found = word_tokens(word)
+                read = word_tokens(word)
+                found = (read, any(f != a for f, a in read))
                 if len(words) < PART_MEMO_SIZE:
                     words[word] = found
-            tokens.extend(found)
-        result = (tuple(tokens), any(f != a for f, a in tokens))
+            tokens.extend(found[0])
+            accented = accented or found[1]
+        result = (tuple(tokens), accented)
         if len(self._tokens) < PART_MEMO_SIZE:
             self._tokens[part] = result
         return result

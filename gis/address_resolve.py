@@ -92,6 +92,11 @@ class Resolver:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
         self.answers = Answers(gazetteer)
+        # The current communes each unit may mean (by code through the crosswalk), once.
+        by_code, units = gazetteer.commune_by_code, gazetteer.units
+        self._communes_of = [
+            tuple(units[by_code[c]] for c in _target_codes(u, None) if c in by_code) for u in units
+        ]
         self.forget()
 
     def forget(self) -> None:
@@ -210,16 +215,17 @@ class Resolver:
 
     def _targets(self, m: Mention, written: str | None) -> tuple[list, dict]:
         """The (unit, current commune) pairs a mention proposes, with their own factors."""
-        g = self.g
-        units, commune_by_code, name_counts = g.units, g.commune_by_code, g.name_counts
+        units, name_counts, communes_of = self.g.units, self.g.name_counts, self._communes_of
         kind = m.kind
         targets: list[Target] = []
         by_province: dict[str, list[Target]] = {}
         for uid in m.uids:
-            unit = units[uid]
-            codes = _target_codes(unit, kind)
-            if not codes:
+            communes = communes_of[uid]
+            if not communes:
                 continue
+            unit = units[uid]
+            if kind == "thanhpho" and unit.level == OLD_DISTRICT:
+                continue  # written "thành phố": not the one commune the district became
             kind_factor = 1.0
             if kind in COMMUNE_KINDS:
                 base = 0.62
@@ -234,13 +240,10 @@ class Resolver:
                 base = 0.55
             accent_factor = 1.0 if written is None or written == unit.accent_compact else 0.8
             unique = name_counts.get(unit.key, 0) == 1
-            for code in codes:
-                cid = commune_by_code.get(code)
-                if cid is not None:
-                    commune = units[cid]
-                    target = (unit, commune, base, kind_factor, accent_factor, unique)
-                    targets.append(target)
-                    by_province.setdefault(commune.province_code, []).append(target)
+            for commune in communes:
+                target = (unit, commune, base, kind_factor, accent_factor, unique)
+                targets.append(target)
+                by_province.setdefault(commune.province_code, []).append(target)
         return targets, by_province
 
     # -- the answer ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ _D_BAR = str.maketrans({"đ": "d", "Đ": "D"})
 _LETTER_DIGIT_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 # Segment separators; '-' and '.' only separate words (Bà Rịa - Vũng Tàu stays one part).
 _SEGMENT_RE = re.compile(r"[,;|\n\r\t()\[\]{}<>]+")
+_OTHER_SEPARATOR_RE = re.compile(r"[;|\n\r\t()\[\]{}<>]")
 _NON_WORD_RE = re.compile(r"[^\w]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _DIGITS_RE = re.compile(r"^0+(?=\d)")
@@ -114,8 +115,13 @@ _word_tokens = functools.lru_cache(maxsize=100_000)(word_tokens)
 
 
 def split_parts(clean: str) -> list[str]:
-    """The raw parts of a text already through `nfc` (split at commas and the like)."""
-    return _SEGMENT_RE.split(clean)
+    """The raw parts of a text already through `nfc` (split at commas and the like).
+
+    Empty parts may come out (",,"): callers drop parts without words.
+    """
+    if _OTHER_SEPARATOR_RE.search(clean):
+        return _SEGMENT_RE.split(clean)
+    return clean.split(",")  # the common case, three times faster
 
 
 def segments(text: str) -> list[list[tuple[str, str]]]:
