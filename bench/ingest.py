@@ -36,7 +36,6 @@ from gis.boundaries import fetch_boundaries, load_boundary_file
 from gis.boundary_reader import FieldMap
 from gis.commune_index import CommuneIndex
 from gis.database import create_database, drop_database, make_engine, server_url
-from gis.ingest.locate import commune_positions
 from gis.settings import PROJECT_ROOT, Settings
 
 ROWS = int(os.environ.get("BENCH_INGEST_ROWS", 1_000_000))
@@ -130,7 +129,7 @@ def floor(engine, path: Path) -> float:
     index = CommuneIndex.from_engine(engine)
     frame = pd.read_csv(path, usecols=["Mã vụ việc", "Vĩ độ", "Kinh độ"], dtype={"Mã vụ việc": str})
     lon, lat = frame["Kinh độ"].to_numpy(), frame["Vĩ độ"].to_numpy()
-    pos = commune_positions(index, lon, lat)
+    pos = index.lookup(lon, lat)
     codes = np.where(pos >= 0, index.codes[np.maximum(pos, 0)], None)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS bench_floor"))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy.engine import Engine
 
 from gis.commune_index import CommuneIndex
@@ -53,28 +52,6 @@ def check_extent(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         for i in np.flatnonzero(mask):
             messages[i] = template.format(lat=lat[i], lon=lon[i])
     return messages
-
-
-def commune_positions(index: CommuneIndex, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Position in ``index`` of the commune holding each point (-1 where none does).
-
-    Candidates come from the tree by bounding box and are tested with ``contains_xy`` on
-    the prepared polygons (3× faster here than the tree's own predicate, which prepares
-    the points instead); points on an edge fall back to ``index.lookup`` (lowest code).
-    """
-    found = np.full(len(lon), -1, dtype=np.int64)
-    if len(lon) == 0 or len(index) == 0:
-        return found
-    point_idx, poly_idx = index.tree.query(shapely.points(lon, lat))
-    inside = shapely.contains_xy(index.geoms[poly_idx], lon[point_idx], lat[point_idx])
-    point_idx, poly_idx = point_idx[inside], poly_idx[inside]
-    once = np.bincount(point_idx, minlength=len(lon)) == 1
-    keep = once[point_idx]
-    found[point_idx[keep]] = poly_idx[keep]
-    rest = np.flatnonzero(found < 0)  # on an edge, or in no commune at all
-    if len(rest):
-        found[rest] = index.lookup(lon[rest], lat[rest])
-    return found
 
 
 @dataclass
@@ -121,7 +98,7 @@ class Locator:
         )  # fmt: skip
         has_point = ~(np.isnan(lon) | np.isnan(lat)) & (out.errors == None)  # noqa: E711
         rows = np.flatnonzero(has_point)
-        pos = commune_positions(self.index, lon[rows], lat[rows])
+        pos = self.index.lookup(lon[rows], lat[rows])
         hit, miss = rows[pos >= 0], rows[pos < 0]
         out.commune_code[hit] = self.index.codes[pos[pos >= 0]]
         out.province_code[hit] = self.index.province_codes[pos[pos >= 0]]
