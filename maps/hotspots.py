@@ -35,7 +35,7 @@ from maps.controls import HtmlBox
 from maps.layers import ThematicAssets, legend_box, legend_rows, notice_box, ramp, section
 from maps.province import COORD_DECIMALS, ProvinceBase
 from maps.raster import DensityImage, density_colours, density_image, png_data_url
-from maps.text import bilingual, day, esc
+from maps.text import bilingual, count_text, day, esc
 from maps.themes import GI_BIN_COLOURS, gi_bin_label, gi_bins, gi_legend
 
 DEFAULT_BANDWIDTH_M = 1000.0
@@ -148,7 +148,7 @@ def commune_tooltips(base: ProvinceBase, communes: pd.DataFrame | None) -> pd.Se
     classes = bins.map(lambda b: str(bilingual(*gi_bin_label(b))))
     z = data["z"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")
     p = data["p_value"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}")
-    count = data["incidents"].fillna(0).astype(int).astype(str)
+    count = data["incidents"].map(count_text)  # missing: withheld for privacy
     tips = (
         "<b>" + names.to_numpy() + "</b><br>" + classes
         + "<br>Vụ việc / incidents: " + count + "<br>Gi* z = " + z + ", p = " + p
@@ -162,7 +162,7 @@ def grid_layer(cells: gpd.GeoDataFrame, resolution) -> folium.FeatureGroup:
     frame = cells[["h3_cell", "incidents", "z", "bin", "geometry"]].copy()
     frame["bin"] = gi_bins(frame["bin"])
     frame["tip"] = [
-        f"{bilingual(*gi_bin_label(b))}<br>Vụ việc / incidents: {n}<br>Gi* z = {z:.2f}"
+        f"{bilingual(*gi_bin_label(b))}<br>Vụ việc / incidents: {count_text(n)}<br>Gi* z = {z:.2f}"
         for b, n, z in zip(frame["bin"], frame["incidents"], frame["z"], strict=True)
     ]  # numbers and fixed labels only: nothing from users
     folium.GeoJson(

@@ -9,7 +9,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from maps.province import ProvinceBase
-from maps.text import bilingual, esc
+from maps.text import bilingual, count_text, esc
 from maps.themes import PLAN_LABELS, component_names
 
 # Score factors in the order of gis.planning, with what their value is.
@@ -26,8 +26,10 @@ RATE_UNITS = {"per_1000_people": "/1.000 dân", "per_km2": "/km²"}
 def candidate_popup(c) -> str:
     """Escaped popup HTML of one ranked candidate: the score and each factor's share of it."""
     values = {
-        "burden_count": f"{int(c.incidents)}",
-        "burden_rate": f"{c.rate:.2f}{RATE_UNITS.get(c.rate_basis, '')}",
+        "burden_count": count_text(c.incidents),  # missing: withheld for privacy
+        "burden_rate": count_text(None)
+        if pd.isna(c.rate)
+        else f"{c.rate:.2f}{RATE_UNITS.get(c.rate_basis, '')}",
         "hotspot": "—" if pd.isna(c.z) else f"{c.z:.2f}",
         "mentoring": f"{int(c.covered_neighbours)}/{int(c.neighbours)}",
         "gap": f"{c.gap_share:.0%}",
@@ -75,8 +77,11 @@ def chosen_popup(row, summary: dict) -> str:
             bilingual("Vị trí mới", "new site"),
             int(row.order),
             esc(row.name),
-            Markup("<tr><th>{}</th><td>+{:,.0f} {} ({:.1%})</td></tr>").format(
-                bilingual("Phủ thêm", "adds"), row.marginal_gain, demand, row.marginal_share
+            Markup("<tr><th>{}</th><td>+{} {} ({})</td></tr>").format(
+                bilingual("Phủ thêm", "adds"),
+                count_text(None if pd.isna(row.marginal_gain) else round(row.marginal_gain)),
+                demand,
+                "—" if pd.isna(row.marginal_gain) else f"{row.marginal_share:.1%}",
             ),
             Markup("<tr><th>{}</th><td>{:.1%}</td></tr>").format(
                 bilingual("Độ phủ sau đó", "covered after"), row.share_after

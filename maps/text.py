@@ -36,3 +36,10 @@ def day(value) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return "—"
     return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def count_text(value: object) -> str:
+    """A count as printed on a map; a count withheld for privacy (missing) says so."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "ẩn / hidden"
+    return str(int(value))
