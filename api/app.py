@@ -10,8 +10,9 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.engine import Engine
 
 from api import errors
+from api.hardening import SecurityHeaders
 from api.limits import BodyLimit
-from api.routes import auth, geocode, imports, incidents, ogc, sites, tiles
+from api.routes import auth, geocode, imports, incidents, map_pages, ogc, pages, sites, tiles
 from api.security import decide
 from gis import migrations
 from gis.database import open_engine
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             {"name": "Incidents", "description": "One incident by hand; aggregate statistics"},
             {"name": "Imports", "description": "File uploads through the import path"},
             {"name": "Geocoding", "description": "Addresses to communes and points (offline)"},
+            {"name": "Dashboard", "description": "The web pages: dashboard, login, forms"},
+            {"name": "Maps and figures", "description": "Maps (HTML) and A4 figures (PNG, PDF)"},
         ],
     )
     app.state.settings = settings
@@ -73,4 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimit)
     for router in (sites.router, incidents.router, imports.router, geocode.router):
         app.include_router(router)
+    app.include_router(pages.router)
+    app.include_router(map_pages.router)
+    app.add_middleware(SecurityHeaders)  # last added, outermost: every response has the headers
     return app

@@ -43,8 +43,7 @@ def include_sensitive(request: Request) -> bool:
     return bool(getattr(request.state, "may_see_points", False))
 
 
-@router.get("/", summary="Landing page")
-@router.get("/ogc", summary="Landing page (always JSON)")
+@router.get("/ogc", summary="Landing page (always JSON; / also serves it to JSON clients)")
 @access("public")
 def landing(request: Request) -> dict:
     """The OGC landing page: links to the API definition, conformance and collections."""

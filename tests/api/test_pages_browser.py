@@ -1,0 +1,155 @@
+"""The dashboard in headless Chromium at 1366×768, served by uvicorn on loopback.
+
+An officer logs in, sees the maps (inside their frames) and the tables, sorts the
+candidate table, marks a candidate as planned (the site is then in PostGIS); a viewer sees
+no button. No request may go to another host and no page (or frame) may log an error:
+a Content-Security-Policy violation would be one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from tests.api.conftest import PASSWORD
+from tests.api.pages_fixtures import *  # noqa: F403
+from tests.api.pages_fixtures import PAGE_USERS
+from tests.maps.conftest import ARTIFACTS, browser  # noqa: F401 — the session browser
+
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(scope="module")
+def served(pages_setup) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; its base URL."""
+    config = uvicorn.Config(pages_setup.app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class Visit:
+    """A browser context on the app that blocks and records every other host."""
+
+    def __init__(self, browser, base: str) -> None:  # noqa: F811
+        self.context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+        self.page = self.context.new_page()
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        host = urlsplit(base).netloc
+
+        def route(route) -> None:
+            parts = urlsplit(route.request.url)
+            if parts.scheme in ("data", "blob", "about") or parts.netloc == host:
+                route.continue_()
+            else:
+                self.blocked.append(route.request.url)
+                route.abort("blockedbyclient")
+
+        self.context.route("**/*", route)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def login(self, base: str, role: str) -> None:
+        self.page.goto(base + "/")
+        self.page.fill("#username", PAGE_USERS[role])
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("button.primary")
+
+    def screenshot(self, name: str, full_page: bool = False) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+    def clean(self) -> None:
+        assert self.blocked == [], f"requests to other hosts: {self.blocked[:5]}"
+        assert self.errors == [], self.errors
+
+
+def _column(page, table: str, index: int) -> list[str]:
+    return page.eval_on_selector_all(
+        f"#{table} tbody tr", f"rows => rows.map(r => r.cells[{index}].dataset.value)"
+    )
+
+
+def test_officer_dashboard_maps_tables_sort_and_plan(browser, served, pages_setup):  # noqa: F811
+    visit = Visit(browser, served)
+    page = visit.page
+    page.goto(served + "/")
+    assert page.locator("form.login-form").is_visible()
+    visit.screenshot("dashboard-login-1366x768")
+    visit.login(served, "officer")
+    assert page.locator("h1.page-title").inner_text().startswith("Tỉnh Ninh Bình")
+    for frame_id in ("map-coverage", "map-hotspots"):
+        frame = page.frame_locator(f"#{frame_id}")
+        frame.locator("path.tq-commune").first.wait_for(timeout=60_000)
+        assert frame.locator("path.tq-commune").count() == 129
+        assert frame.locator(".tq-legend").is_visible()
+    candidates = page.locator("#candidate-table tbody tr")
+    assert candidates.count() > 5 and page.locator("#site-table tbody tr").count() > 5
+    assert page.locator("#chart-components .bar").count() == 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    visit.screenshot("dashboard-officer-1366x768")
+    visit.screenshot("dashboard-officer-full", full_page=True)
+
+    # sort: score ascending, then descending; commune names A→Z (Vietnamese collation)
+    ranks = [int(r) for r in _column(page, "candidate-table", 0)]
+    assert ranks == sorted(ranks)
+    page.locator("#candidate-table th", has_text="Điểm").first.locator("button").click()
+    scores = [float(s) for s in _column(page, "candidate-table", 2)]
+    assert scores == sorted(scores)
+    page.locator("#candidate-table th", has_text="Điểm").first.locator("button").click()
+    assert [float(s) for s in _column(page, "candidate-table", 2)] == sorted(scores, reverse=True)
+    page.locator("#candidate-table th", has_text="Vụ việc").locator("button").click()
+    incidents = [float(s) for s in _column(page, "candidate-table", 4)]
+    assert incidents == sorted(incidents) and incidents != sorted(incidents, reverse=True)
+
+    # mark the first candidate with a button as planned
+    row = page.locator("#candidate-table tbody tr").filter(has=page.locator(".plan-button")).first
+    code = row.get_attribute("data-code")
+    with page.expect_navigation():
+        row.locator(".plan-button").click()
+    assert page.locator(".notice").is_visible()
+    planned_row = page.locator(f'#candidate-table tr[data-code="{code}"]')
+    assert planned_row.locator(".badge.planned").is_visible()
+    assert planned_row.locator(".plan-button").count() == 0
+    with pages_setup.engine.connect() as conn:
+        site = conn.execute(
+            sa.text("SELECT status, commune_code, created_by FROM site WHERE ref = :r"),
+            {"r": f"plan-{code}"},
+        ).one()
+    assert tuple(site) == ("planned", code, PAGE_USERS["officer"])
+    visit.screenshot("dashboard-officer-planned-1366x768")
+
+    # the English switch
+    with page.expect_navigation():
+        page.locator(".lang a", has_text="English").click()
+    assert page.locator("#candidates-title").inner_text() == "Replication candidates"
+    visit.clean()
+    visit.context.close()
+
+
+def test_viewer_sees_no_plan_button(browser, served):  # noqa: F811
+    visit = Visit(browser, served)
+    visit.login(served, "viewer")
+    page = visit.page
+    assert page.locator("#candidate-table tbody tr").count() > 0
+    assert page.locator(".plan-button").count() == 0
+    page.frame_locator("#map-hotspots").locator("path.tq-commune").first.wait_for(timeout=60_000)
+    visit.screenshot("dashboard-viewer-1366x768")
+    visit.clean()
+    visit.context.close()
