@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from gis.errors import InputError
 
-RESERVED = {"bbox", "datetime", "limit", "offset", "f", "bbox-crs", "crs"}
+RESERVED = {"bbox", "datetime", "limit", "offset", "f", "bbox-crs", "crs", "skipGeometry"}
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:

@@ -128,6 +128,7 @@ class Query:
     properties: dict[str, str] = field(default_factory=dict)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    skip_geometry: bool = False  # properties only (a far lighter answer for polygons)
 
 
 @dataclass
@@ -210,10 +211,11 @@ def _where(conn: Connection, coll: Collection, query: Query) -> tuple[str, dict]
     return " AND ".join(clauses), params
 
 
-def _feature_sql(conn: Connection, coll: Collection, source: str) -> str:
+def _feature_sql(conn: Connection, coll: Collection, source: str, geometry: bool = True) -> str:
     pairs = ", ".join(f"'{p}', s.{_quote(conn, p)}" for p in coll.properties)
+    shape = "ST_AsGeoJSON(s.geom, 6)" if geometry else "NULL"
     return (
-        "SELECT s.fid::text AS fid, ST_AsGeoJSON(s.geom, 6) AS geometry, "
+        f"SELECT s.fid::text AS fid, {shape} AS geometry, "
         f"jsonb_build_object({pairs}) AS properties FROM ({source}) s"
     )
 
@@ -245,7 +247,7 @@ def query_items(
         )
         rows = conn.execute(
             sa.text(
-                f"{_feature_sql(conn, coll, source)} WHERE {where} "
+                f"{_feature_sql(conn, coll, source, not query.skip_geometry)} WHERE {where} "
                 "ORDER BY s.fid LIMIT :lim OFFSET :off"
             ),
             params | {"lim": query.limit, "off": query.offset},

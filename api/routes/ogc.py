@@ -161,6 +161,9 @@ def items(
     ] = features.DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, description="features to skip")] = 0,
     f: Annotated[Format, Query(description="output format")] = "json",
+    skip_geometry: Annotated[
+        bool, Query(alias="skipGeometry", description="properties only, geometry null")
+    ] = False,
 ) -> Response:
     """Features with bbox, datetime and property filters (any other query parameter), inside
     the caller's scope; for viewers small incident counts are suppressed (X-Tuquan-Privacy)."""
@@ -168,8 +171,9 @@ def items(
     start, end = parse_datetime(datetime)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     query = features.Query(
-        bbox=parse_bbox(bbox), start=start, end=end, properties=filters, limit=limit, offset=offset
-    )
+        bbox=parse_bbox(bbox), start=start, end=end, properties=filters, limit=limit,
+        offset=offset, skip_geometry=skip_geometry,
+    )  # fmt: skip
     page = features.query_items(engine, coll, query, audience)
     headers = privacy_headers(audience)
     if f == "csv":

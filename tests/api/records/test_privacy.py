@@ -1,0 +1,136 @@
+"""Privacy for viewers: small counts suppressed in collections, tiles and statistics, no
+incident points, and every answer says which policy applied."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import pandas as pd
+import pytest
+
+from gis.auth import Principal, Scope
+from gis.privacy import Audience, suppress_counts, suppress_frame, suppress_rows
+
+
+def _features(client, collection: str, **params) -> dict[str, dict]:
+    r = client.get(
+        f"/collections/{collection}/items",
+        params={"limit": 10_000, "skipGeometry": "true", **params},
+    )
+    assert r.status_code == 200, r.text
+    return {f["id"]: f["properties"] for f in r.json()["features"]}
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_hotspot_counts_below_three_are_suppressed_for_viewers(data_clients, data_setup):
+    hanoi = data_setup.hanoi
+    viewer = data_clients["viewer"].get("/collections/hotspots/items", params={"limit": 10_000})
+    assert viewer.headers["x-tuquan-privacy"] == "suppressed<3"
+    assert viewer.json()["privacy"] == "suppressed<3"
+    seen = {f["id"]: f["properties"] for f in viewer.json()["features"]}
+    officer = _features(data_clients["officer01"], "hotspots")
+    assert officer[hanoi["one"]]["incidents"] == 1 and officer[hanoi["two"]]["incidents"] == 2
+    assert seen[hanoi["one"]]["incidents"] is None and seen[hanoi["two"]]["incidents"] is None
+    assert seen[hanoi["five"]]["incidents"] == 5
+    shown = [p["incidents"] for p in seen.values() if p["incidents"] is not None]
+    assert shown and min(shown) >= 3
+    # the statistic itself stays (it is not a count)
+    assert seen[hanoi["one"]]["z"] == pytest.approx(officer[hanoi["one"]]["z"])
+
+
+def test_a_filter_cannot_find_the_suppressed_counts(data_clients, data_setup):
+    one = data_setup.hanoi["one"]
+    assert _features(data_clients["viewer"], "hotspots", incidents="1") == {}
+    assert one in _features(data_clients["officer01"], "hotspots", incidents="1")
+    item = data_clients["viewer"].get(f"/collections/hotspots/items/{one}").json()
+    assert item["properties"]["incidents"] is None and item["privacy"] == "suppressed<3"
+
+
+def test_candidates_hide_the_rate_and_sentence_of_small_counts(data_clients, data_setup):
+    one = data_setup.hanoi["one"]
+    viewer = _features(data_clients["viewer"], "candidates")[one]
+    officer = _features(data_clients["admin"], "candidates")[one]
+    assert officer["incidents"] == 1 and officer["explanation_vi"]
+    assert viewer["incidents"] is None and viewer["rate"] is None
+    assert viewer["explanation_vi"] is None and viewer["explanation_en"] is None
+    assert viewer["score"] == pytest.approx(officer["score"])
+
+
+def test_grid_counts_suppressed_in_items_and_tiles(data_clients):
+    cells = _features(data_clients["viewer"], "hotspots-grid")
+    counts = [p["incidents"] for p in cells.values()]
+    assert None in counts and all(c is None or c >= 3 for c in counts)
+    x, y = _tile_of(105.97, 20.25, 7)
+    viewer = mapbox_vector_tile.decode(
+        data_clients["viewer"].get(f"/tiles/hotspots-grid/7/{x}/{y}.mvt").content
+    )["hotspots-grid"]["features"]
+    admin = mapbox_vector_tile.decode(
+        data_clients["admin"].get(f"/tiles/hotspots-grid/7/{x}/{y}.mvt").content
+    )["hotspots-grid"]["features"]
+    small = {f["properties"]["h3_cell"] for f in admin if f["properties"]["incidents"] < 3}
+    assert small
+    for f in viewer:
+        if f["properties"]["h3_cell"] in small:
+            assert "incidents" not in f["properties"]  # a null attribute is left out
+        else:
+            assert f["properties"]["incidents"] >= 3
+
+
+def test_incident_points_never_reach_a_viewer(data_clients):
+    viewer = data_clients["viewer"]
+    for path in (
+        "/collections/incidents",
+        "/collections/incidents/items",
+        "/collections/incidents/items/1",
+        "/tiles/incidents/7/102/56.mvt",
+        "/tiles/incidents.json",
+    ):
+        r = viewer.get(path)
+        assert r.status_code == 404, path
+        assert "coordinates" not in r.text
+    assert data_clients["officer37"].get("/collections/incidents/items/1").status_code == 200
+
+
+def test_statistics_for_viewers_suppress_small_counts(data_clients):
+    r = data_clients["viewer"].get("/incidents/stats", params={"province": "01"})
+    assert r.status_code == 200 and r.headers["x-tuquan-privacy"] == "suppressed<3"
+    body = r.json()
+    assert body["privacy"] == "suppressed<3"
+    assert body["total"] == 8 and body["by_category"]["crime"] == 6
+    assert body["by_category"]["other"] is None  # 2 incidents
+    assert body["by_category"]["social_evils"] is None  # 0 is below 3 as well
+    by_commune = {c["code"]: c["incidents"] for c in body["top_communes"]}
+    assert sorted(v for v in by_commune.values() if v is not None) == [5]
+    officer = data_clients["officer01"].get("/incidents/stats").json()
+    assert officer["privacy"] == "none" and officer["by_category"]["other"] == 2
+
+
+def test_audience_of_each_role():
+    viewer = Principal("p", "viewer", Scope())
+    officer = Principal("o", "officer", Scope(frozenset({"37"})))
+    assert (
+        Audience.of(viewer, 5).policy == "suppressed<5" and not Audience.of(viewer).may_see_points
+    )
+    assert Audience.of(officer).policy == "none" and Audience.of(officer).scope.provinces == {"37"}
+    assert Audience.of(None).suppresses
+
+
+def test_suppression_functions_agree():
+    frame = pd.DataFrame(
+        {"code": ["a", "b", "c", "d"], "incidents": [0, 2, 3, None], "rate": [0.0, 0.5, 0.7, 1.0]}
+    )
+    columns = {"incidents": "incidents", "rate": "incidents"}
+    out = suppress_frame(frame, columns, 3)
+    assert out["incidents"].tolist()[:3] == [None, None, 3] and pd.isna(out["incidents"][3])
+    assert out["rate"].tolist() == [None, None, 0.7, 1.0]
+    rows = suppress_rows(frame.to_dict("records"), columns, 3)
+    assert [r["rate"] for r in rows] == [None, None, 0.7, 1.0]
+    assert suppress_frame(frame, columns, None) is frame
+    assert suppress_counts({"x": 1, "y": 4, "z": None}, 3) == {"x": None, "y": 4, "z": None}
