@@ -33,6 +33,9 @@ demo: system-deps $(BIN)/tuquan
 	$(BIN)/tuquan hotspots --province 37
 	$(BIN)/tuquan candidates --province 37 --k 5 --radius-m 3000 --as-of 2021-06-30
 	$(BIN)/tuquan maps build --province 37 --out .tuquan/maps --k 5 --radius-m 3000 --as-of 2021-06-30
+	$(BIN)/tuquan demo accounts --province 37
+	@echo "Máy chủ chạy đến khi bấm Ctrl-C / the server runs until Ctrl-C"
+	$(BIN)/tuquan serve
 
 test: system-deps $(BIN)/tuquan
 	$(BIN)/pytest

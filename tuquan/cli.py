@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import typer
 
 from gis.errors import TuquanError
-from tuquan.commands import access, analysis, boundaries, db, geocode, records, serve
+from tuquan.commands import access, analysis, boundaries, db, demo, geocode, records, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
 
@@ -33,6 +33,7 @@ records.import_app.command("population")(analysis.population_import)
 app.add_typer(records.sites_app, name="sites")
 app.add_typer(records.incidents_app, name="incidents")
 app.command("demo-data")(records.demo_data)
+app.add_typer(demo.app, name="demo")
 
 
 def run(argv: list[str] | None = None) -> int:
