@@ -60,6 +60,20 @@ class Dashboard:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (what, why not computed)
 
 
+EARLIEST_DAY = dt.date(2000, 1, 1)  # before any rollout of the model (2020 notice)
+
+
+def check_day(value: dt.date | None, name: str) -> dt.date | None:
+    """``value`` when it is a plausible day for the analyses (2000 to a year ahead)."""
+    latest = dt.date.today() + dt.timedelta(days=366)
+    if value is not None and not EARLIEST_DAY <= value <= latest:
+        raise InputError(
+            f"{name} {value.isoformat()} is out of range",
+            f"give a day between {EARLIEST_DAY.isoformat()} and {latest.isoformat()}",
+        )
+    return value
+
+
 def visible_provinces(engine: Engine, scope: Scope) -> list[Province]:
     """Provinces with communes loaded that ``scope`` reaches (wholly or by one commune)."""
     sql = sa.text(

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, Response
 from api.deps import EngineDep, SettingsDep
 from api.hardening import CSP, map_csp
 from api.security import PrincipalDep, access
-from gis.dashboard import choose_province
+from gis.dashboard import check_day, choose_province
 from gis.privacy import Audience
 from maps.base import MapOptions
 from maps.served import FIGURE_FORMATS, FIGURE_KINDS, MAP_KINDS, PageCache, PageRequest
@@ -77,6 +77,8 @@ def page_query(
     ] = 3000.0,
 ) -> dict:
     """The parameters shared by the maps and figures."""
+    for value, name in ((as_of, "as_of"), (start, "start"), (end, "end")):
+        check_day(value, name)
     return {
         "province": province, "as_of": as_of, "start": start, "end": end,
         "categories": tuple(category) if category else None, "top": top, "k": k,

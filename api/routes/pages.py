@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api import csrf, errors
 from api.charts import FACTOR_COLOURS, component_chart, score_segments, year_chart
@@ -18,10 +18,17 @@ from api.security import SESSION_COOKIE, PrincipalDep, access
 from api.templating import STATIC_FILES, render, static_file
 from gis import auth
 from gis.auth import Principal
-from gis.dashboard import FACTORS, Dashboard, choose_province, dashboard, plan_candidate
+from gis.dashboard import (
+    FACTORS,
+    Dashboard,
+    check_day,
+    choose_province,
+    dashboard,
+    plan_candidate,
+)
 from gis.dashboard import visible_provinces as provinces_of
 from gis.domain import COMPONENTS, keys
-from gis.errors import NotFound, TuquanError
+from gis.errors import InputError, NotFound, TuquanError
 from gis.privacy import Audience, suppress_rows
 
 router = APIRouter(tags=["Dashboard"])
@@ -132,19 +139,20 @@ def home(
     lang: LangParam = None,
     f: Annotated[Literal["json", "html"] | None, Query(description="force the format")] = None,
     planned: Annotated[str | None, Query(pattern=r"^[0-9]{1,8}$", include_in_schema=False)] = None,
-) -> Response | dict:
+) -> Response:
     """The dashboard for browsers: a login form, then the province's coverage, maps and
     candidates. Clients asking for JSON get the OGC API landing page (as /ogc)."""
     if not wants_html(request, f):
-        return ogc.landing(request)
+        return JSONResponse(ogc.landing(request), headers={"Vary": "Accept"})
     language = _language(request, lang)
     if principal is None:
         return _login_page(request, language)
     try:
+        check_day(as_of, "as_of")
         chosen = choose_province(engine, principal.scope, province, settings.default_province)
-    except NotFound as exc:
-        return render(request, "message.html", language, 404, user=principal, error=exc,
-                      csrf_token=csrf.form_token(request))  # fmt: skip
+    except (NotFound, InputError) as exc:
+        return render(request, "message.html", language, errors.status_of(exc), user=principal,
+                      error=exc, csrf_token=csrf.form_token(request))  # fmt: skip
     data = dashboard(engine, chosen, as_of)
     return _dashboard_page(
         request, principal, data, provinces_of(engine, principal.scope), language,
@@ -210,6 +218,7 @@ def plan(
 ) -> Response:
     """Create a planned site in the candidate commune (audited), then back to the table."""
     csrf.check_form(request, csrf_token)
+    check_day(as_of, "as_of")
     chosen = choose_province(engine, principal.scope, province, settings.default_province)
     try:
         plan_candidate(engine, principal, chosen, commune, as_of)

@@ -25,7 +25,7 @@ from gis.settings import Settings
 from tests.api.conftest import PASSWORD
 from tests.maps.records import seed_records
 
-__all__ = ["HTML", "PAGE_USERS", "PagesSetup", "form_token", "logged_in", "pages_setup"]
+__all__ = ["pages_setup"]  # the fixture; helpers are imported by name
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 PAGE_USERS = {"viewer": "planner_pages", "officer": "officer_pages", "admin": "chief_pages"}
@@ -80,3 +80,14 @@ def logged_in(app: FastAPI, role: str | None) -> Iterator[TestClient]:
             )
             assert r.status_code == 303, r.text
         yield client
+
+
+def table_rows(html: str, table: str) -> list[str]:
+    """The <tr> elements of the body of the table with id ``table``."""
+    body = html.split(f'id="{table}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr(?: data-code=\"[^\"]*\")?>.*?</tr>", body, re.DOTALL)
+
+
+def cells(row: str) -> list[str]:
+    """The contents of the <td> cells of one row."""
+    return re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)

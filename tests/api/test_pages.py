@@ -7,93 +7,14 @@ import re
 
 import sqlalchemy as sa
 
-from api.hardening import CSP, PAGE_CSP
+from api.hardening import CSP, DOCS_CSP, PAGE_CSP
 from api.templating import static_url
 from gis import audit, sites
 from tests.api.conftest import PASSWORD
-from tests.api.data_fixtures import *  # noqa: F403 — the seeded database's fixtures
 from tests.api.pages_fixtures import *  # noqa: F403
-from tests.api.pages_fixtures import HTML, PAGE_USERS, form_token, logged_in
-from tests.helpers import count, snapshot
+from tests.api.pages_fixtures import PAGE_USERS, form_token, logged_in, table_rows
+from tests.helpers import snapshot
 from tests.maps.records import EVIL_SITE
-
-ACTIVE_COMMUNES = (
-    "SELECT count(DISTINCT s.commune_code) FROM site s WHERE s.province_code = :p AND "
-    "(SELECT x.status FROM site_status_history x WHERE x.site_id = s.id "
-    "AND x.changed_on <= current_date ORDER BY x.changed_on DESC, x.recorded_at DESC "
-    "LIMIT 1) IN ('pilot', 'replicated')"
-)
-
-
-def _rows(html: str, table: str) -> list[str]:
-    body = html.split(f'id="{table}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r"<tr data-code=\"[^\"]*\">.*?</tr>|<tr>.*?</tr>", body, re.DOTALL)
-
-
-def _cells(row: str) -> list[str]:
-    return re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
-
-
-def test_root_negotiates_dashboard_or_ogc_landing(data_clients):
-    anonymous = data_clients["anonymous"]
-    landing = anonymous.get("/")
-    assert landing.headers["content-type"] == "application/json"
-    assert {"conformance", "data"} <= {link["rel"] for link in landing.json()["links"]}
-    assert anonymous.get("/", headers={"Accept": "application/json"}).json() == landing.json()
-    page = anonymous.get("/", headers=HTML)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'action="/login"' in page.text and "Đăng nhập" in page.text
-    assert anonymous.get("/", headers=HTML, params={"f": "json"}).json() == landing.json()
-    assert anonymous.get("/", params={"f": "html"}).headers["content-type"].startswith("text/html")
-    assert anonymous.get("/ogc", headers=HTML).headers["content-type"] == "application/json"
-
-
-def test_dashboard_numbers_match_postgis(data_clients, data_setup):
-    page = data_clients["officer37"].get("/", headers=HTML, params={"province": "37"})
-    assert page.status_code == 200
-    html = page.text
-    covered = count(data_setup.engine, ACTIVE_COMMUNES, p="37")
-    assert f'<span class="value">{covered}<small>/129</small></span>' in html
-    rows = _rows(html, "candidate-table")
-    assert 0 < len(rows) <= 20
-    codes = [re.search(r'data-code="(\d+)"', r).group(1) for r in rows]
-    with data_setup.engine.connect() as conn:
-        listing = ACTIVE_COMMUNES.replace(
-            "count(DISTINCT s.commune_code)", "DISTINCT s.commune_code"
-        )
-        active = set(conn.scalars(sa.text(listing), {"p": "37"}))
-        incidents = dict(conn.execute(sa.text(
-            "SELECT commune_code, count(*) FROM incident WHERE province_code = '37' "
-            "GROUP BY 1")).all())  # fmt: skip
-    assert not set(codes) & active  # candidates are communes without an active model
-    scores = [float(re.search(r'data-value="([0-9.]+)" class="num"', r).group(1)) for r in rows]
-    assert scores == sorted(scores, reverse=True)
-    for code, row in zip(codes, rows, strict=True):  # the officer sees every count
-        assert _cells(row)[4].strip() == str(incidents.get(code, 0))
-    assert html.count('class="plan-button"') == len(rows)  # officers may plan
-    assert 'id="chart-components"' in html and 'id="chart-years"' in html
-    assert html.count("<iframe") == 2 and 'src="/maps/coverage?province=37"' in html
-
-
-def test_viewers_see_no_plan_button_and_no_small_counts(data_clients):
-    params = {"province": "01"}  # Hà Nội: two candidate communes with 1 and 2 incidents
-    viewer = data_clients["viewer"].get("/", headers=HTML, params=params).text
-    officer = data_clients["officer01"].get("/", headers=HTML, params=params).text
-    assert "plan-button" not in viewer and "plan-button" in officer
-    assert "hidden-count" in viewer and "hidden-count" not in officer
-    for row in _rows(viewer, "candidate-table"):
-        shown = _cells(row)[4]
-        assert "hidden-count" in shown or int(shown) >= 3
-        if "hidden-count" in shown:  # the explanation names the count: withheld too
-            assert not re.search(r"\d+ vụ việc", row) and "/km²" not in row
-    assert "Số nhỏ hơn 3 được ẩn" in viewer
-
-
-def test_out_of_scope_province_is_not_found(data_clients):
-    r = data_clients["officer01"].get("/", headers=HTML, params={"province": "37"})
-    assert r.status_code == 404 and "37" in r.text
-    own = data_clients["officer01"].get("/", headers=HTML)  # default 37 is not theirs
-    assert own.status_code == 200 and "Hà Nội" in own.text
 
 
 def test_english_switch_is_remembered(pages_setup):
@@ -155,14 +76,14 @@ def test_officer_marks_a_candidate_as_planned_once(pages_setup):
     engine = pages_setup.engine
     with logged_in(pages_setup.app, "officer") as client:
         page = client.get("/")
-        rows = _rows(page.text, "candidate-table")
+        rows = table_rows(page.text, "candidate-table")
         code = next(re.search(r'data-code="(\d+)"', r).group(1) for r in rows if "plan-button" in r)
         form = {"province": "37", "commune": code, "csrf_token": form_token(page.text)}
         r = client.post("/candidates/plan", data=form, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].endswith(f"planned={code}#candidates")
         done = client.get(r.headers["location"])
         assert "Đã tạo mô hình kế hoạch" in done.text
-        row = next(r for r in _rows(done.text, "candidate-table") if f'"{code}"' in r)
+        row = next(r for r in table_rows(done.text, "candidate-table") if f'"{code}"' in r)
         assert "Đã có kế hoạch" in row and "plan-button" not in row
         [site] = _planned(engine, code)
         assert site["status"] == "planned" and site["commune_code"] == code
@@ -219,6 +140,9 @@ def test_security_headers_on_every_kind_of_response(pages_setup):
         assert r.headers["referrer-policy"] == "same-origin"
         assert r.headers[CSP] == PAGE_CSP
     assert "script-src 'self';" in PAGE_CSP and "unsafe-inline" not in PAGE_CSP
+    with logged_in(pages_setup.app, None) as client:
+        docs = client.get("/docs")  # Swagger UI keeps its own, looser policy
+    assert docs.headers[CSP] == DOCS_CSP and docs.headers["x-frame-options"] == "SAMEORIGIN"
     assert "frame-ancestors 'self'" in PAGE_CSP
     css = responses[3]
     assert css.headers["content-type"].startswith("text/css") and css.headers["etag"]

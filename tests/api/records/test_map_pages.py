@@ -9,7 +9,6 @@ import pytest
 from api.hardening import CSP
 from gis import sites
 from maps.served import inline_script_hashes
-from tests.api.data_fixtures import *  # noqa: F403 — the seeded database's fixtures
 from tests.api.pages_fixtures import *  # noqa: F403
 from tests.api.pages_fixtures import PAGE_USERS
 from tests.helpers import count
@@ -106,6 +105,8 @@ def test_bad_parameters_are_422_naming_them(data_clients):
     assert r.status_code == 422 and "k" in r.json()["detail"]
     r = viewer.get("/maps/hotspots", params={"start": "2025-01-01", "end": "2024-01-01"})
     assert r.status_code == 422
+    r = viewer.get("/maps/coverage", params={"as_of": "9999-12-31"})  # 8,000 years of growth
+    assert r.status_code == 422 and "as_of 9999-12-31 is out of range" in r.json()["detail"]
 
 
 def test_figures_are_a4_png_and_pdf(data_clients):
