@@ -44,11 +44,11 @@ def _peak(url: str, path) -> dict:
 def test_memory_does_not_grow_with_the_file(records_engine, ingest_url, tmp_path):
     url = ingest_url.render_as_string(hide_password=False)
     # The last row is bad: every row is read, checked and staged, then nothing is written.
-    small = write_incident_csv(records_engine, tmp_path / "small.csv", 60_000, 1, True)
-    large = write_incident_csv(records_engine, tmp_path / "large.csv", 300_000, 2, True)
+    small = write_incident_csv(records_engine, tmp_path / "small.csv", 40_000, 1, True)
+    large = write_incident_csv(records_engine, tmp_path / "large.csv", 200_000, 2, True)
     small, large = _peak(url, small), _peak(url, large)
-    assert (small["rows"], large["rows"]) == (60_000, 300_000) and large["errors"] >= 1
-    # Five times the rows: a whole-file reader would need ~250 MB more; chunks need none.
+    assert (small["rows"], large["rows"]) == (40_000, 200_000) and large["errors"] >= 1
+    # Five times the rows: a whole-file reader needs ~150 MB more here; chunks need none.
     assert large["peak_mb"] - small["peak_mb"] < 40, (small, large)
 
 
@@ -67,7 +67,7 @@ def _session_in_load(engine, database: str) -> bool:
 
 @pytest.mark.slow
 def test_killed_import_leaves_no_partial_batch(records_engine, ingest_url, tmp_path):
-    path = write_incident_csv(records_engine, tmp_path / "big.csv", 300_000, 3)
+    path = write_incident_csv(records_engine, tmp_path / "big.csv", 200_000, 3)
     before = snapshot(records_engine, *RECORD_TABLES)
     env = {**os.environ, "TUQUAN_DATABASE_URL": ingest_url.render_as_string(hide_password=False),
            "TUQUAN_HOME": str(tmp_path / "home")}  # fmt: skip
