@@ -40,8 +40,12 @@ def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode:
         # A cache: losing the last writes in a server crash costs a recomputation, so the
         # commit need not wait for the disk.
         conn.execute(sa.text("SET LOCAL synchronous_commit TO off"))
+        # Two ranges, not <>: the boundary_version index finds the stale rows, no full scan.
         conn.execute(
-            sa.text("DELETE FROM geocode_cache WHERE boundary_version <> :v"), {"v": version}
+            sa.text(
+                "DELETE FROM geocode_cache WHERE boundary_version < :v OR boundary_version > :v"
+            ),
+            {"v": version},
         )
         conn.execute(
             sa.text(
