@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import sqlalchemy as sa
@@ -11,6 +12,8 @@ from gis.errors import TuquanError
 from tuquan.commands import access, analysis, boundaries, db, demo, geocode, records, serve
 from tuquan.commands import maps as maps_cli
 from tuquan.context import err_console
+
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES})
 
 app = typer.Typer(
     help="tuquan — bản đồ mô hình “5 tự quản” về an ninh trật tự / 5 tự quản GIS.",
@@ -46,6 +49,18 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print(f"[red]Lỗi / error:[/] {exc.message}", highlight=False)
         if exc.hint:
             err_console.print(f"  → {exc.hint}", highlight=False)
+        return 1
+    except OSError as exc:
+        if exc.filename is None and exc.errno not in DISK_ERRORS:
+            raise  # not the file system's answer about a path or a disk: a real bug
+        # A full disk, a read-only or unwritable folder: the user's to fix, name the path.
+        where = f"{exc.filename}: " if exc.filename else "writing a file: "
+        err_console.print(f"[red]Lỗi / error:[/] {where}{exc.strerror}", highlight=False)
+        err_console.print(
+            "  → giải phóng dung lượng đĩa hoặc chọn thư mục ghi được / free disk space or "
+            "choose a folder you may write to (--out, TUQUAN_HOME)",
+            highlight=False,
+        )
         return 1
     except sa.exc.OperationalError as exc:
         err_console.print(f"[red]Lỗi / error:[/] the database is unreachable: {exc.orig}")

@@ -93,12 +93,19 @@ def _geocode_file(path: Path, column: str, out: Path | None, use_cache: bool) ->
     with context.RichProgress() as progress:
         results = _geocoder().geocode_many(texts, progress=progress, use_cache=use_cache)
     tmp = out.with_name(f".{out.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*header, *RESULT_COLUMNS])
-        for row, r in zip(rows, results, strict=True):
-            writer.writerow([*row, *_row(r)])
-    tmp.replace(out)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*header, *RESULT_COLUMNS])
+            for row, r in zip(rows, results, strict=True):
+                writer.writerow([*row, *_row(r)])
+        tmp.replace(out)
+    except OSError as exc:  # a full disk or an unwritable folder: no half-written output
+        tmp.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write {out}: {exc.strerror}",
+            "free some disk space or give --out a folder you may write to",
+        ) from None
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1

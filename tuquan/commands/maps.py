@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +31,19 @@ def _date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD") from None
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """A full disk or an unwritable folder while the maps are written: say where."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the maps into {out}: {exc.strerror}"
+            + (f" ({exc.filename})" if exc.filename else ""),
+            "free some disk space or give --out a folder you may write to",
+        ) from None
 
 
 def _size(path: Path) -> str:
@@ -64,6 +79,7 @@ def build(
     # Imported here: folium and matplotlib take a second to import, other commands need neither.
     from maps.base import MapOptions
 
+    out.mkdir(parents=True, exist_ok=True)  # an unwritable folder fails before any work
     settings = context.settings()
     options = MapOptions(
         basemap=basemap or settings.basemap,
@@ -99,7 +115,8 @@ def build(
             folder = item.html.asset_files[0].parent
             context.console.print(f"  {folder}/ ({len(item.html.asset_files)} files)")
 
-    built = build_province_maps(context.engine(), request, base=base, on_map=show)
+    with _writing(out):
+        built = build_province_maps(context.engine(), request, base=base, on_map=show)
     context.console.print(
         f"{len(built)} bản đồ / maps in {time.perf_counter() - started:.1f} s → {out}"
     )
@@ -109,7 +126,8 @@ def _national(out: Path, options, as_of, refresh: bool) -> None:
     from maps.national import build_national_map
 
     started = time.perf_counter()
-    saved = build_national_map(context.engine(), out, options, as_of=as_of, refresh=refresh)
+    with _writing(out):
+        saved = build_national_map(context.engine(), out, options, as_of=as_of, refresh=refresh)
     context.console.print(
         f"Toàn quốc / national: {saved.communes:,} xã, phường / communes, "
         f"{saved.detail_files} tệp chi tiết / detail files, "

@@ -1,0 +1,135 @@
+"""A full disk or an unwritable folder: a clear message naming the path, no traceback, and
+the database left as it was. The boundary download cache, geocode's CSV output and the
+maps' output folder are tried on a tiny file system (tmpfs of 64 kB, full after the first
+files), on a read-only one, and behind a path that runs through a regular file.
+
+As root (the project's CI), the file systems are real tmpfs mounts; root ignores file
+modes, so a mode cannot stand for "read-only" there. Other users get the same cases from
+what they can do: a folder of mode 0555, and a file size limit (RLIMIT_FSIZE).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from gis.boundaries import fetch_boundaries
+from gis.database import make_engine
+from gis.settings import Settings
+from tests.helpers import snapshot
+
+ROOT = os.geteuid() == 0
+TINY = "64k"
+
+
+def _mount(target: Path, options: str) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], check=True)
+
+
+def _unmount(target: Path) -> None:
+    # lazy: a file still open somewhere must not keep the mount alive after the test
+    subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+@contextmanager
+def _file_size_limit(limit: int) -> Iterator[None]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+@pytest.fixture(params=["full", "read-only", "through-a-file"])
+def bad_place(request, tmp_path) -> Iterator[tuple[Path, object]]:
+    """(a folder that cannot take files, a context to run the command in)."""
+    kind = request.param
+    place = tmp_path / kind
+    if kind == "through-a-file":
+        (tmp_path / "a-file").write_text("not a folder")
+        yield tmp_path / "a-file" / "inside", _nothing()
+        return
+    if ROOT:
+        _mount(place, f"size={TINY}" + (",ro" if kind == "read-only" else ""))
+        try:
+            yield place, _nothing()
+        finally:
+            _unmount(place)
+        return
+    place.mkdir()
+    if kind == "read-only":
+        place.chmod(0o555)
+        yield place, _nothing()
+        place.chmod(0o755)
+    else:
+        yield place, _file_size_limit(64 * 1024)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _clear_error(code: int, err: str, path_part: str) -> None:
+    assert code == 1, err
+    assert "Lỗi / error" in err and path_part in err, err
+    assert "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module")
+def writable_nb_url(make_test_database, boundary_mirror, tmp_path_factory):
+    """Ninh Bình in a database of this module's own (maps store their analysis results)."""
+    url = make_test_database("faults_disk")
+    engine = make_engine(url)
+    local = Settings(database_url=url.render_as_string(hide_password=False),
+                     home=tmp_path_factory.mktemp("disk-home"))  # fmt: skip
+    fetch_boundaries(engine, local, "37", source=str(boundary_mirror))
+    engine.dispose()
+    return url
+
+
+BOUNDARY_TABLES = ("admin_unit", "boundary_source")
+
+
+def test_boundary_cache_on_a_bad_disk(cli, blank_engine, blank_url, boundary_mirror, bad_place):
+    place, context = bad_place
+    before = snapshot(blank_engine, *BOUNDARY_TABLES)
+    with context:
+        code, _, err = cli(
+            blank_url, "boundaries", "fetch", "--province", "37", "--source",
+            str(boundary_mirror), TUQUAN_HOME=str(place / "home"),
+        )  # fmt: skip
+    _clear_error(code, " ".join(err.split()), "cache")
+    assert snapshot(blank_engine, *BOUNDARY_TABLES) == before
+
+
+def test_geocode_output_on_a_bad_disk(cli, nb_url, nb_engine, tmp_path, bad_place):
+    place, context = bad_place
+    source = tmp_path / "addresses.csv"
+    # enough rows that the output passes 64 kB
+    source.write_text("address\n" + "thôn 3, xã Ninh Hải, huyện Hoa Lư, tỉnh Ninh Bình\n" * 2000)
+    before = snapshot(nb_engine, "geocode_cache")
+    with context:
+        code, _, err = cli(nb_url, "geocode", str(source), "--no-cache", "--out",
+                           str(place / "out.csv"))  # fmt: skip
+    _clear_error(code, err, str(place.parent))
+    assert snapshot(nb_engine, "geocode_cache") == before
+
+
+def test_maps_output_on_a_bad_disk(cli, writable_nb_url, bad_place):
+    place, context = bad_place
+    with context:
+        code, _, err = cli(writable_nb_url, "maps", "build", "--province", "37", "--no-figures",
+                           "--out", str(place / "maps"))  # fmt: skip
+    _clear_error(code, err, str(place.parent))
