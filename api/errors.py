@@ -84,6 +84,18 @@ async def _http(request: Request, exc: HTTPException) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail))
 
 
+async def _bad_value(request: Request, exc: sa.exc.DataError) -> JSONResponse:
+    # A value the database cannot hold (a NUL character, a number out of range): the
+    # request's fault, and the transaction was rolled back.
+    log.info("value refused by the database: %s", exc.orig)
+    return problem(
+        422,
+        "a value in the request cannot be stored or compared (out of range, or text with a "
+        "NUL character)",
+        "check the numbers and the text you sent",
+    )
+
+
 async def _database_down(request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
     log.warning("database unavailable: %s", exc.orig)
     return problem(503, "the database is unavailable", "retry in a few seconds")
@@ -94,5 +106,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.TuquanError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(sa.exc.DataError, _bad_value)
     app.add_exception_handler(sa.exc.OperationalError, _database_down)
     app.add_exception_handler(sa.exc.InterfaceError, _database_down)

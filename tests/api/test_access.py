@@ -10,7 +10,8 @@ NEEDS = {"public": -1, "viewer": 0, "officer": 1, "admin": 2}
 
 
 def _sample_path(path: str) -> str:
-    samples = {"collection_id": "communes", "feature_id": "13285", "z": "0", "x": "0", "y": "0"}
+    samples = {"collection_id": "communes", "feature_id": "13285", "z": "0", "x": "0", "y": "0",
+               "site_id": "1", "batch_id": "1", "kind": "sites"}  # fmt: skip
     for name, value in samples.items():
         path = path.replace("{" + name + "}", value)
     return path
@@ -36,6 +37,27 @@ def test_role_matrix_on_every_get_route(api_app, clients):
             else:
                 assert status not in (401, 403, 500), (who, path, status)
             checked += 1
+    assert checked >= 4 * 8
+
+
+WRITE_PREFIXES = ("/sites", "/incidents", "/imports", "/geocode")
+
+
+def test_role_matrix_on_the_write_routes(api_app, clients):
+    """POST/PATCH/DELETE of records, uploads and geocoding: officers and admins only (an
+    empty body then fails validation or finds nothing, but is never refused access)."""
+    checked = 0
+    for path, methods, policy in route_policies(api_app):
+        if not path.startswith(WRITE_PREFIXES) or methods <= {"GET", "HEAD"}:
+            continue
+        assert policy == "officer", (path, policy)
+        for method in methods - {"GET", "HEAD"}:
+            for who, client in clients.items():
+                kwargs = {} if method == "DELETE" else {"json": {}}
+                status = client.request(method, _sample_path(path), **kwargs).status_code
+                expected = {"anonymous": {401}, "viewer": {403}}.get(who, {404, 422})
+                assert status in expected, (who, method, path, status)
+                checked += 1
     assert checked >= 4 * 8
 
 
