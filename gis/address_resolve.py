@@ -105,29 +105,23 @@ class Resolver:
 
     def proposals(self, mentions: list[Mention], accented: bool) -> list[Proposal]:
         """Every (current commune, evidence) proposal, best first."""
-        evidence = [
-            m.evidence if m.evidence is not None else self._evidence(m, accented) for m in mentions
-        ]
-        strong = [
-            bool(e.provinces) and (m.kind in PROVINCE_KINDS or m.whole or m.end - m.start == 1)
-            for m, e in zip(mentions, evidence, strict=True)
-        ]
+        readings = [m.evidence or self._reading(m, accented) for m in mentions]
         hinted: set[str] = set()
-        for e, is_strong in zip(evidence, strong, strict=True):
+        for e, is_strong, _ in readings:
             if is_strong:
                 hinted |= e.provinces
         only = next(iter(hinted)) if len(hinted) == 1 else None
         out: list[Proposal] = []
         deferred = []
         best = 0.0
-        for m, e in zip(mentions, evidence, strict=True):
+        for m, (e, _, _) in zip(mentions, readings, strict=True):
             if not e.targets:
                 continue
             start, end = m.start, m.end
             support: dict[str, int] = {}  # province code → other parts that name it
             context = []  # other parts that name old districts or communes
             prov_strong = dist_typed = False
-            for n, f, is_strong in zip(mentions, evidence, strong, strict=True):
+            for n, (f, is_strong, typed_district) in zip(mentions, readings, strict=True):
                 if n.start < end and start < n.end:
                     continue  # overlaps m (m itself included)
                 for code in f.provinces:
@@ -135,7 +129,7 @@ class Resolver:
                 if f.districts or f.communes:
                     context.append(f)
                 prov_strong = prov_strong or is_strong
-                dist_typed = dist_typed or n.kind in _TYPED_DISTRICT_KINDS
+                dist_typed = dist_typed or typed_district
             if prov_strong:
                 # Targets outside the written province wait (see below), in their order.
                 if only is not None:
@@ -162,16 +156,19 @@ class Resolver:
         out.sort(key=lambda p: -p.raw)
         return out
 
-    def _evidence(self, m: Mention, accented: bool) -> Evidence:
+    def _reading(self, m: Mention, accented: bool) -> tuple[Evidence, bool, bool]:
+        """(evidence, names the province strongly, a typed district), kept on the mention:
+        the same mention always reads the same (see MentionFinder)."""
         # Without diacritics in the address, how the name was written changes nothing.
         key = (m.kind, m.accent if accented else None, accented, tuple(m.uids))
-        found = self._evidence_memo.get(key)
-        if found is None:
-            found = self._evidence_of(m, accented)
+        e = self._evidence_memo.get(key)
+        if e is None:
+            e = self._evidence_of(m, accented)
             if len(self._evidence_memo) < EVIDENCE_MEMO_SIZE:
-                self._evidence_memo[key] = found
-        m.evidence = found  # the same mention always means the same (see MentionFinder)
-        return found
+                self._evidence_memo[key] = e
+        strong = bool(e.provinces) and (m.kind in PROVINCE_KINDS or m.whole or m.end - m.start == 1)
+        m.evidence = (e, strong, m.kind in _TYPED_DISTRICT_KINDS)
+        return m.evidence
 
     def _evidence_of(self, m: Mention, accented: bool) -> Evidence:
         g = self.g

@@ -61,7 +61,7 @@ class Mention:
     accent: str  # the words as written (accented key), for the diacritics tie-break
     whole: bool  # the mention is a whole part of the address
     loose: float = 0.0  # penalty: unexplained words right after it, or a type word before it
-    evidence: object = field(default=None, compare=False)  # set once by the resolver
+    evidence: tuple | None = field(default=None, compare=False)  # set once by the resolver
 
     def overlaps(self, other: Mention) -> bool:
         return self.start < other.end and other.start < self.end
