@@ -158,8 +158,12 @@ def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
                 ENCODING_HINT,
             ) from None
         except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            unclosed = "EOF inside string" in str(exc)
             raise InputError(
                 f"{table.path.name}: unreadable CSV: {str(exc).strip()}",
-                f"a row has far more cells than the header ({n}): put quotes around cells "
-                "that contain the delimiter, or save the sheet again from Excel",
+                'a cell opens a quote (") that is never closed: close it, or save the sheet '
+                "again from Excel"
+                if unclosed
+                else f"a row has far more cells than the header ({n}): put quotes around "
+                "cells that contain the delimiter, or save the sheet again from Excel",
             ) from None

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gis.errors import InputError
 from gis.ingest import vocab
 from gis.ingest.fields import fields_for
 from gis.ingest.locate import Located, Locator
 from gis.ingest.report import REPORT_COLUMNS
-from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON
+from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
 from gis.ingest.values import map_distinct, parse_coordinate_pairs, parse_numbers
 from gis.normalise import nfc
 
@@ -62,11 +63,19 @@ class Context:
 
 
 def strip_cells(chunk: pd.DataFrame, positions) -> pd.DataFrame:
-    """The chunk with the used columns as stripped Python str (object dtype), once."""
+    """The chunk with the used columns as stripped Python str (object dtype), once; a NUL
+    character (binary data: PostgreSQL cannot store it) refuses the file by row."""
     out = chunk.copy(deep=False)
     for pos in set(positions):
-        values = chunk[pos].to_numpy(dtype=object)
-        out[pos] = pd.Series([v.strip() for v in values], index=chunk.index, dtype=object)
+        values = [v.strip() for v in chunk[pos].to_numpy(dtype=object)]
+        if "\x00" in "".join(values):  # one pass in C; the row is looked for only then
+            row = chunk[ROW].to_numpy()[next(i for i, v in enumerate(values) if "\x00" in v)]
+            raise InputError(
+                f"row {row}, column {pos + 1}: a NUL character (binary data): the file is "
+                "damaged or not a text table",
+                "open it in Excel or LibreOffice and save it again (CSV UTF-8 or XLSX)",
+            )
+        out[pos] = pd.Series(values, index=chunk.index, dtype=object)
     return out
 
 

@@ -12,13 +12,34 @@ import pandas as pd
 from gis.errors import InputError
 from gis.ingest.table import HEADER_SCAN_ROWS, ROW, Table, cell_text
 
+# What openpyxl raises on a damaged workbook: a bad zip, a missing part, malformed XML (a
+# SyntaxError, from expat or lxml), a cell naming a shared string that is not there.
+DAMAGED = (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError, IndexError, SyntaxError)
+# Sheets inflate 5–20× in real workbooks; far more is a zip bomb (gigabytes of XML from a
+# small file, which the streaming reader would still have to parse row by row).
+MAX_INFLATION = 100
+INFLATION_FLOOR_BYTES = 50_000_000  # smaller contents are read whatever their ratio
+
+
+def _check_inflation(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:  # the declared sizes bound what zipfile inflates
+        inflated = sum(item.file_size for item in archive.infolist())
+    packed = max(path.stat().st_size, 1)
+    if inflated > INFLATION_FLOOR_BYTES and inflated > MAX_INFLATION * packed:
+        raise InputError(
+            f"{path.name}: the workbook inflates from {packed / 1e6:.1f} MB to "
+            f"{inflated / 1e6:,.0f} MB ({inflated / packed:,.0f}×): refused as a zip bomb",
+            "open it in Excel and save it again, or export the sheet as CSV UTF-8",
+        )
+
 
 def _load_workbook(path: Path):
     import openpyxl
 
     try:
+        _check_inflation(path)
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+    except DAMAGED as exc:
         raise InputError(
             f"{path.name}: not a readable XLSX workbook (truncated or damaged: {exc})",
             "open it in Excel and save it again, or export the sheet as CSV UTF-8",
@@ -34,7 +55,7 @@ def open_xlsx(path: Path, choose_header) -> Table:
         for values in sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True):
             rows.append([cell_text(v) for v in values])
         total = sheet.max_row
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+    except DAMAGED as exc:
         raise InputError(
             f"{path.name}: the workbook is damaged ({exc})",
             "open it in Excel and save it again, or export the sheet as CSV UTF-8",
@@ -70,7 +91,7 @@ def _xlsx_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
         if buffer:
             yield _frame(buffer, rows, n)
             advance(len(buffer))
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+    except DAMAGED as exc:
         raise InputError(
             f"{table.path.name}: the workbook is damaged after row {row} ({exc})",
             "open it in Excel and save it again, or export the sheet as CSV UTF-8",
