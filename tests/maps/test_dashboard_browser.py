@@ -4,6 +4,9 @@ An officer logs in, sees the maps (inside their frames) and the tables, sorts th
 candidate table, marks a candidate as planned (the site is then in PostGIS); a viewer sees
 no button. No request may go to another host and no page (or frame) may log an error:
 a Content-Security-Policy violation would be one.
+
+It lives beside the map browser tests to share their session Chromium (tests/maps/conftest):
+Playwright's sync API runs one instance per thread, so a second session browser would fail.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import uvicorn
 from tests.api.conftest import PASSWORD
 from tests.api.pages_fixtures import *  # noqa: F403
 from tests.api.pages_fixtures import PAGE_USERS
-from tests.maps.conftest import ARTIFACTS, browser  # noqa: F401 — the session browser
+from tests.maps.conftest import ARTIFACTS
 
 VIEWPORT = {"width": 1366, "height": 768}
 
@@ -45,7 +48,7 @@ def served(pages_setup) -> Iterator[str]:
 class Visit:
     """A browser context on the app that blocks and records every other host."""
 
-    def __init__(self, browser, base: str) -> None:  # noqa: F811
+    def __init__(self, browser, base: str) -> None:
         self.context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
         self.page = self.context.new_page()
         self.blocked: list[str] = []
@@ -86,7 +89,7 @@ def _column(page, table: str, index: int) -> list[str]:
     )
 
 
-def test_officer_dashboard_maps_tables_sort_and_plan(browser, served, pages_setup):  # noqa: F811
+def test_officer_dashboard_maps_tables_sort_and_plan(browser, served, pages_setup):
     visit = Visit(browser, served)
     page = visit.page
     page.goto(served + "/")
@@ -143,7 +146,7 @@ def test_officer_dashboard_maps_tables_sort_and_plan(browser, served, pages_setu
     visit.context.close()
 
 
-def test_viewer_sees_no_plan_button(browser, served):  # noqa: F811
+def test_viewer_sees_no_plan_button(browser, served):
     visit = Visit(browser, served)
     visit.login(served, "viewer")
     page = visit.page
