@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 
+from api.audience import PRIVACY_HEADER
 from api.deps import EngineDep, SettingsDep
 from api.hardening import CSP, map_csp
 from api.security import PrincipalDep, access
@@ -25,7 +26,6 @@ from maps.served import FIGURE_FORMATS, FIGURE_KINDS, MAP_KINDS, PageCache, Page
 
 router = APIRouter(tags=["Maps and figures"])
 _cache_lock = threading.Lock()
-PRIVACY_HEADER = "X-Tuquan-Privacy"
 TITLES = {
     "base-map": "Bản đồ nền hành chính / administrative base map",
     "coverage": "Độ phủ mô hình / coverage of the model",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api import csrf, errors
+from api.audience import PRIVACY_HEADER
 from api.charts import FACTOR_COLOURS, component_chart, score_segments, year_chart
 from api.deps import EngineDep, SettingsDep
 from api.page_text import COMPONENT_SHORT, LANG_COOKIE, pick_language
@@ -119,7 +120,9 @@ def _dashboard_page(
         "error": error,
     }
     status = errors.status_of(error) if error is not None else 200
-    return render(request, "dashboard.html", lang, status, **context)
+    response = render(request, "dashboard.html", lang, status, **context)
+    response.headers[PRIVACY_HEADER] = audience.policy
+    return response
 
 
 @router.get(

@@ -61,9 +61,12 @@ def test_dashboard_numbers_match_postgis(data_clients, data_setup):
 
 def test_viewers_see_no_plan_button_and_no_small_counts(data_clients):
     params = {"province": "01"}  # Hà Nội: two candidate communes with 1 and 2 incidents
-    viewer = data_clients["viewer"].get("/", headers=HTML, params=params).text
-    officer = data_clients["officer01"].get("/", headers=HTML, params=params).text
-    assert "plan-button" not in viewer and "plan-button" in officer
+    viewer = data_clients["viewer"].get("/", headers=HTML, params=params)
+    officer = data_clients["officer01"].get("/", headers=HTML, params=params)
+    assert "plan-button" not in viewer.text and "plan-button" in officer.text
+    assert viewer.headers["x-tuquan-privacy"] == "suppressed<3"
+    assert officer.headers["x-tuquan-privacy"] == "none"
+    viewer, officer = viewer.text, officer.text
     assert "hidden-count" in viewer and "hidden-count" not in officer
     for row in table_rows(viewer, "candidate-table"):
         shown = cells(row)[4]
