@@ -94,6 +94,8 @@ def _open_csv(path: Path, choose_header) -> Table:
     else:
         delimiter = detect_delimiter(lines[:HEADER_SCAN_ROWS])
     rows = list(csv.reader(lines[:HEADER_SCAN_ROWS], delimiter=delimiter))
+    if not rows:  # e.g. a byte-order mark and nothing after it
+        raise InputError(f"{path.name}: the file has no text line", "export the sheet again")
     index = choose_header(rows)
     headers = [nfc(h) for h in rows[index]]
     return Table(
