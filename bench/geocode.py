@@ -25,6 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench._report import Section, stats
 from gis import geocode_cache, migrations
 from gis.boundaries import fetch_boundaries, load_boundary_file
 from gis.boundary_reader import FieldMap
@@ -79,6 +80,8 @@ def _each(run, texts: list[str]) -> list:
 
 
 def main() -> None:
+    section = Section("geocode", "Geocoding vs vietnamadminunits")
+    out = section.line  # printed and kept for results.md
     shared = _shared_data()
     engine = _national_engine(shared)
     per_class = math.ceil(BATCH / len(NOISE_CLASSES))
@@ -90,7 +93,7 @@ def main() -> None:
     texts = [r.text for r in rows]
     n = len(texts)
     rounds = int(os.environ.get("TUQUAN_BENCH_ROUNDS", "5"))
-    print(f"{n:,} addresses, {len(set(texts)):,} distinct, {len(NOISE_CLASSES)} classes, "
+    out(f"{n:,} addresses, {len(set(texts)):,} distinct, {len(NOISE_CLASSES)} classes, "
           f"{rounds} rounds")  # fmt: skip
     peer = Peer()
     peer_codes: list[str | None] = [None] * n
@@ -113,39 +116,46 @@ def main() -> None:
             peer_codes[i] = code
         runs.append((load, wall, cpu, p_wall, p_cpu))
         ratios.append((n / wall) / (len(share) / p_wall))
-        print(f"round {r + 1}: gazetteer load {load:5.2f} s | tuquan cold {wall:5.2f} s "
+        out(f"round {r + 1}: gazetteer load {load:5.2f} s | tuquan cold {wall:5.2f} s "
               f"{n / wall:7,.0f}/s (cpu {cpu:4.2f} s) | peer on {len(share):,} of them "
               f"{p_wall:6.2f} s {len(share) / p_wall:5,.0f}/s (cpu {p_cpu:5.2f} s) | "
               f"ratio {ratios[-1]:4.1f}x")  # fmt: skip
     parse_s, _, _ = _timed(_each, peer._parse, texts)  # one 2025 parse each
     load_s, ours_s, ours_cpu, peer_s, peer_cpu = (list(x) for x in zip(*runs, strict=True))
     ours_rate, peer_rate = rounds * n / sum(ours_s), n / sum(peer_s)
-    print(f"tuquan  cold cache    {ours_rate:9,.0f} addresses/s ({rounds} batches of {n:,})")
-    print(f"tuquan  warm cache    {n / warm_s:9,.0f} addresses/s")
-    print(f"peer                  {peer_rate:9,.0f} addresses/s (2025 parse + pre-2025 parse, "
+    out(f"tuquan  cold cache    {ours_rate:9,.0f} addresses/s ({rounds} batches of {n:,})")
+    out(f"tuquan  warm cache    {n / warm_s:9,.0f} addresses/s")
+    out(f"peer                  {peer_rate:9,.0f} addresses/s (2025 parse + pre-2025 parse, "
           "converted when it reads better)")  # fmt: skip
-    print(f"peer, one 2025 parse  {n / parse_s:9,.0f} addresses/s (raw speed, no pre-2025 "
+    out(f"peer, one 2025 parse  {n / parse_s:9,.0f} addresses/s (raw speed, no pre-2025 "
           f"parse or conversion; tuquan/this: {ours_rate * parse_s / n:.1f}x)")  # fmt: skip
-    print(f"throughput ratio tuquan/peer (cold): {ours_rate / peer_rate:.1f}x over all rounds; "
+    out(f"throughput ratio tuquan/peer (cold): {ours_rate / peer_rate:.1f}x over all rounds; "
           f"per round min {min(ratios):.1f}x  median {statistics.median(ratios):.1f}x  "
           f"max {max(ratios):.1f}x")  # fmt: skip
     cpu_ratio = (rounds * n / sum(ours_cpu)) / (n / sum(peer_cpu))
     loaded_ratio = (rounds * n / (sum(ours_s) + sum(load_s))) / peer_rate
-    print(f"  in CPU time of this process: {cpu_ratio:.1f}x (our database server's share not "
+    out(f"  in CPU time of this process: {cpu_ratio:.1f}x (our database server's share not "
           f"counted); with the gazetteer load in every batch: {loaded_ratio:.1f}x")  # fmt: skip
-    _accuracy(rows, results, peer_codes)
+    peer_rates = stats(len(range(r, n, rounds)) / w for r, w in enumerate(peer_s))
+    section.figure("tuquan cold cache, per round", stats(n / w for w in ours_s), "addresses/s", 0)
+    section.figure("peer, per round", peer_rates, "addresses/s", 0)
+    section.figure("**ratio** throughput tuquan / peer, per round", stats(ratios), "×", 1)
+    _accuracy(section, rows, results, peer_codes)
+    section.save()
     engine.dispose()
 
 
-def _accuracy(rows: list[LabelledRow], results, peer_codes) -> None:
+def _accuracy(section: Section, rows: list[LabelledRow], results, peer_codes) -> None:
+    out = section.line
     codes = [r.commune_code if r.status == "matched" else None for r in results]
     ours, theirs = accuracy_by_class(rows, codes), accuracy_by_class(rows, peer_codes)
-    print(f"{'noise class':16s} {'n':>5s} {'tuquan':>8s} {'peer':>8s} {'diff':>7s}")
+    out("```")
+    out(f"{'noise class':16s} {'n':>5s} {'tuquan':>8s} {'peer':>8s} {'diff':>7s}")
     for noise in NOISE_CLASSES:
         a, b = ours[noise], theirs[noise]
-        print(f"{noise:16s} {a.total:5d} {a.accuracy:8.1%} {b.accuracy:8.1%} "
+        out(f"{noise:16s} {a.total:5d} {a.accuracy:8.1%} {b.accuracy:8.1%} "
               f"{(a.accuracy - b.accuracy) * 100:+6.1f}")  # fmt: skip
-    print(f"{'overall':16s} {sum(s.total for s in ours.values()):5d} {overall(ours):8.1%} "
+    out(f"{'overall':16s} {sum(s.total for s in ours.values()):5d} {overall(ours):8.1%} "
           f"{overall(theirs):8.1%}")  # fmt: skip
     confident = [r for r in results if r.status == "matched" and r.score >= 0.9]
     wrong = [
@@ -154,16 +164,17 @@ def _accuracy(rows: list[LabelledRow], results, peer_codes) -> None:
         if r.status == "matched" and r.score >= 0.9 and r.commune_code != row.expected_code
     ]
     share = 1 - len(wrong) / len(confident) if confident else 1.0
-    print(f"matched with score >= 0.9: {len(confident):,}, right: {share:.2%}")
+    out(f"matched with score >= 0.9: {len(confident):,}, right: {share:.2%}")
     for text, got, want in wrong[:10]:
-        print(f"  wrong: {text!r} → {got} (expected {want})")
+        out(f"  wrong: {text!r} → {got} (expected {want})")
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
-    print("statuses:", statuses)
+    out(f"statuses: {statuses}")
     for noise in NOISE_CLASSES:
         for failure in ours[noise].failures[:3]:
-            print(f"  miss [{noise}] {failure}")
+            out(f"  miss [{noise}] {failure}")
+    out("```")
 
 
 if __name__ == "__main__":
