@@ -17,7 +17,8 @@ _TONE_PLACEMENT = {
     "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
     "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }  # fmt: skip
-_TONE_RE = re.compile("(?:" + "|".join(_TONE_PLACEMENT) + r")(?!\w)")  # open syllables only
+# The same 15 pairs as character classes: scanned faster than an alternation of 15.
+_TONE_RE = re.compile(r"(?:o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ])(?!\w)")  # open syllables only
 _D_BAR = str.maketrans({"đ": "d", "Đ": "D"})
 
 # Glued words: "NinhBình" → "Ninh Bình", "P.6" → "P. 6", "Phường06" → "Phường 06".
@@ -107,6 +108,8 @@ def _number(token: str) -> str:
 
 def word_tokens(word: str) -> tuple[tuple[str, str], ...]:
     """(folded, accented) tokens of one whitespace-separated word (glued words split)."""
+    if word.isalpha() and (word.islower() or word.isupper() or word[1:] == word[1:].lower()):
+        return ((fold(word), accent_key(word)),)  # one plain word: nothing to split
     pieces = _NON_WORD_RE.split(split_glued(word).replace("_", " "))
     return tuple((_number(fold(p)), _number(accent_key(p))) for p in pieces if p)
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from gis.normalise import accent_key, cache_key, compact, fold, nfc, segments, split_glued
+from gis.normalise import (
+    _TONE_PLACEMENT,
+    _TONE_RE,
+    accent_key,
+    cache_key,
+    compact,
+    fold,
+    nfc,
+    segments,
+    split_glued,
+)
 
 
 def test_fold_removes_diacritics_and_d_bar():
@@ -28,6 +38,11 @@ def test_old_and_new_tone_placement_compare_equal():
     assert accent_key("Thuỷ") == accent_key("Thủy")
     # Only open syllables move the mark: "Hoàng" keeps it on the a.
     assert accent_key("Hoàng") == "hoàng"
+
+
+def test_the_tone_pattern_matches_exactly_the_placement_pairs():
+    pairs = {a + b for a in "ou" for b in "àáảãạèéẻẽẹỳýỷỹỵaeiouy"}
+    assert {p for p in pairs if _TONE_RE.fullmatch(p)} == set(_TONE_PLACEMENT)
 
 
 def test_glued_words_are_split():
