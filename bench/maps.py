@@ -1,12 +1,15 @@
-"""Province base map vs a plain folium choropleth of the same communes (same run).
+"""Map weight and time to render: the province and national maps beside plain folium.
 
-Needs Ninh Bình loaded in the configured database (`make demo`) and Debian's chromium.
-Prints HTML size, build time and render time in headless Chromium, with ratios.
+Province: the base map of Ninh Bình (loaded in the configured database, `make demo`) vs a
+plain folium choropleth of the same communes. National: the national map (3,321 communes
+simplified to 1 km, detail per province on zoom) of the bench database
+``tuquan_bench_analysis`` vs the same communes as one plain folium GeoJson layer (with our
+inlined assets: the only way plain folium renders with no network). HTML size, build
+time and time to render in headless Chromium (Debian's chromium: load → communes drawn).
 """
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -15,22 +18,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 
+from bench._report import Section, Stats, repeat, stats
 from maps.base import province_base_map
-from maps.offline import OfflineMap, save_map
+from maps.offline import OfflineMap, SavedMap, save_map
 from maps.province import load_province
 from tuquan import context
 
 PROVINCE = "37"
 RUNS = 3
-
-
-def _median_time(fn) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def _ours(engine, out: Path):
@@ -63,7 +58,9 @@ def _full_resolution_offline(engine, out: Path):
     return save_map(m, out)
 
 
-def _render_seconds(paths: list[Path]) -> list[float]:
+def _render_seconds(paths: list[Path]) -> list[Stats]:
+    """Time from navigation to the first commune drawn, per page, RUNS times each (a new
+    browser context every time: nothing cached)."""
     from playwright.sync_api import sync_playwright
 
     results = []
@@ -81,40 +78,79 @@ def _render_seconds(paths: list[Path]) -> list[float]:
                     lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort(),
                 )
                 started = time.perf_counter()
-                page.goto(path.as_uri(), wait_until="load")
-                page.wait_for_function("document.querySelectorAll('path.tq-commune').length > 0")
+                page.goto(path.as_uri(), wait_until="load", timeout=120_000)
+                page.wait_for_function(
+                    "document.querySelectorAll('path.tq-commune').length > 0", timeout=120_000
+                )
                 times.append(time.perf_counter() - started)
                 page.context.close()
-            results.append(statistics.median(times))
+            results.append(stats(times))
         browser.close()
     return results
 
 
+def _national(section: Section, folder: Path) -> None:
+    from bench._analysis_data import bench_engine
+    from gis.unit_shapes import national_shapes
+    from maps.national import build_national_map
+
+    engine = bench_engine()
+    out = folder / "national"
+    ours_s, saved = repeat(lambda: build_national_map(engine, out), RUNS)
+
+    def plain() -> SavedMap:
+        communes = national_shapes(engine).communes[["code", "name", "geometry"]]
+        m = OfflineMap(location=[16.0, 106.0], zoom_start=6)
+        folium.GeoJson(communes, class_name="tq-commune").add_to(m)
+        return save_map(m, folder / "national-plain.html")
+
+    plain_s, plain_saved = repeat(plain, RUNS)
+    engine.dispose()
+    ours_render, plain_render = _render_seconds([saved.html.path, plain_saved.path])
+    section.line(f"National map, {saved.communes:,} communes:")
+    section.line(
+        f"- HTML: tuquan {saved.html.html_bytes / 1e6:.2f} MB (+ {saved.detail_files} detail "
+        f"files, {saved.detail_bytes / 1e6:.1f} MB, loaded per province when zoomed in), plain "
+        f"folium GeoJson {plain_saved.html_bytes / 1e6:.2f} MB (size ratio "
+        f"{saved.html.html_bytes / plain_saved.html_bytes:.2f})"
+    )
+    section.figure("build, tuquan (read, simplify, coverage, write)", ours_s)
+    section.figure("build, plain folium GeoJson", plain_s)
+    section.figure("render in Chromium, tuquan", ours_render)
+    section.figure("render in Chromium, plain folium GeoJson", plain_render)
+    section.ratio("render time plain / tuquan", ours_render, plain_render)
+
+
 def main() -> None:
+    section = Section("maps", "Map weight and time to render")
     engine = context.raw_engine()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ours_s, saved = _median_time(lambda: _ours(engine, folder / "ours.html"))
-        plain_s, plain_bytes = _median_time(
-            lambda: _plain_choropleth(engine, folder / "plain.html")
+        ours_s, saved = repeat(lambda: _ours(engine, folder / "ours.html"), RUNS)
+        plain_s, plain_bytes = repeat(
+            lambda: _plain_choropleth(engine, folder / "plain.html"), RUNS
         )
         full = _full_resolution_offline(engine, folder / "full.html")
         ours_render, full_render = _render_seconds([saved.path, full.path])
-    print(
-        f"HTML size: tuquan base map {saved.html_bytes / 1e6:.2f} MB, "
-        f"plain folium choropleth {plain_bytes / 1e6:.2f} MB "
-        f"(ratio {saved.html_bytes / plain_bytes:.2f})"
-    )
-    print(
-        f"build (load from PostGIS + map + write), median of {RUNS}: tuquan {ours_s:.2f} s, "
-        f"plain choropleth {plain_s:.2f} s (ratio {ours_s / plain_s:.2f})"
-    )
-    print(
-        f"render in headless Chromium (load → communes drawn), median of {RUNS}: "
-        f"tuquan {ours_render:.2f} s, full-resolution offline {full_render:.2f} s "
-        f"(ratio {ours_render / full_render:.2f}); the plain choropleth renders nothing "
-        "offline (its Leaflet is on a CDN)"
-    )
+        section.line("Province map (Ninh Bình, 129 communes):")
+        section.line(
+            f"- HTML: tuquan base map {saved.html_bytes / 1e6:.2f} MB, plain folium choropleth "
+            f"{plain_bytes / 1e6:.2f} MB (size ratio {saved.html_bytes / plain_bytes:.2f}), "
+            f"full-resolution offline {full.html_bytes / 1e6:.2f} MB"
+        )
+        section.figure("build, tuquan (load from PostGIS + map + write)", ours_s)
+        section.figure("build, plain folium choropleth", plain_s)
+        section.ratio("build time plain / tuquan", ours_s, plain_s)
+        section.figure("render in Chromium, tuquan", ours_render)
+        section.figure("render in Chromium, full-resolution offline", full_render)
+        section.ratio("render time full-resolution / tuquan", ours_render, full_render)
+        section.line(
+            "- the plain choropleth renders nothing offline (its Leaflet is on a CDN): its "
+            "render time is not measurable here"
+        )
+        section.line()
+        _national(section, folder)
+    section.save()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ have_pg() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg
 have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
 have_pg || want+=(postgresql-15)
 have_postgis || want+=(postgresql-15-postgis-3)
+command -v wrk >/dev/null || want+=(wrk)  # the HTTP load generator of bench/tiles.py, api_load.py
 if [ "${TUQUAN_SKIP_BROWSER:-0}" != "1" ]; then
   command -v chromium >/dev/null || want+=(chromium)
   command -v chromedriver >/dev/null || want+=(chromium-driver)
