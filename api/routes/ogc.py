@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +13,7 @@ from api.deps import EngineDep
 from api.ogc_params import RESERVED, parse_bbox, parse_datetime
 from api.security import access
 from gis import features
+from gis.feature_pages import query_geojson
 from gis.features import MAX_LIMIT, Collection
 from gis.privacy import EVERYONE, Audience
 
@@ -174,21 +176,23 @@ def items(
         bbox=parse_bbox(bbox), start=start, end=end, properties=filters, limit=limit,
         offset=offset, skip_geometry=skip_geometry,
     )  # fmt: skip
-    page = features.query_items(engine, coll, query, audience)
     headers = privacy_headers(audience)
     if f == "csv":
+        page = features.query_items(engine, coll, query, audience)
         return Response(
             features.page_to_csv(page, coll), media_type="text/csv; charset=utf-8", headers=headers
         )
-    body = {
+    page = query_geojson(engine, coll, query, audience)
+    envelope = {
         "type": "FeatureCollection",
-        "features": page.features,
         "numberMatched": page.number_matched,
         "numberReturned": page.number_returned,
         "privacy": audience.policy,
         "links": _page_links(request, coll, page, limit, offset, f),
     }
-    return JSONResponse(body, media_type=GEOJSON, headers=headers)
+    # PostGIS wrote the feature array: spliced in, not parsed and written again (far faster)
+    body = json.dumps(envelope, ensure_ascii=False)[:-1] + ', "features": ' + page.features_json
+    return Response(body + "}", media_type=GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
