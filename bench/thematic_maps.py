@@ -12,7 +12,6 @@ generated here (fixed seed), so nothing is written to the database:
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pandas as pd
 from folium import plugins
 from pyproj import Transformer
 
+from bench._report import Section, Stats, repeat
 from gis.density import density_grid
 from gis.weights import METRIC_CRS
 from maps.base import province_base_map
@@ -36,6 +36,7 @@ PROVINCE = "37"
 SITES = 450  # about the demo data's
 INCIDENTS = 20_000
 SEED = 7
+SECTION = Section("thematic_maps", "Thematic map layers vs plain folium")
 
 
 def _sites(base, rng) -> pd.DataFrame:
@@ -63,9 +64,8 @@ def _sites(base, rng) -> pd.DataFrame:
 
 
 def _timed(fn):
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
+    """(Stats of REPEATS timings, the last value)."""
+    return repeat(fn)
 
 
 def _bytes_with(base, layer_fn) -> int:
@@ -74,12 +74,14 @@ def _bytes_with(base, layer_fn) -> int:
     return len(render_html(pm.map).encode())
 
 
-def _report(what: str, ours: tuple[float, int], peer: tuple[float, int], peer_name: str):
+def _report(what: str, ours: tuple[Stats, int], peer: tuple[Stats, int], peer_name: str):
     (t1, b1), (t2, b2) = ours, peer
-    print(
-        f"{what}: tuquan {b1 / 1e6:.2f} MB in {t1:.2f} s, {peer_name} {b2 / 1e6:.2f} MB in "
-        f"{t2:.2f} s (size ratio {b1 / b2:.2f}, time ratio {t1 / t2:.2f})"
-    )
+    SECTION.line(f"{what}: tuquan {b1 / 1e6:.2f} MB, {peer_name} {b2 / 1e6:.2f} MB "
+                 f"(size ratio tuquan / peer {b1 / b2:.2f})")  # fmt: skip
+    SECTION.figure(f"{what}, build, tuquan", t1)
+    SECTION.figure(f"{what}, build, {peer_name}", t2)
+    SECTION.ratio(f"{what}, build time peer / tuquan", t1, t2)
+    SECTION.line()
 
 
 def main() -> None:
@@ -135,6 +137,7 @@ def main() -> None:
     )
     _report(f"density surface ({len(frame):,} cells)", ours, peer, "folium HeatMap of the cells")
     _national(engine)
+    SECTION.save()
 
 
 def _national(engine) -> None:
@@ -143,7 +146,7 @@ def _national(engine) -> None:
 
     shapes = national_shapes(engine)
     if len(shapes.communes) < 3000:
-        print(f"national: only {len(shapes.communes)} communes loaded, skipped")
+        SECTION.line(f"national: only {len(shapes.communes)} communes loaded, skipped")
         return
     coverage = pd.DataFrame({"code": shapes.communes["code"], "status": None,
                              "component_count": 0, "covered": False})  # fmt: skip
@@ -162,8 +165,8 @@ def _national(engine) -> None:
         t2, plain_bytes = _timed(plain)
     _report("national map (HTML only)", (t1, saved.html.html_bytes), (t2, plain_bytes),
             "plain folium choropleth")  # fmt: skip
-    print(f"  + {saved.detail_files} detail files, {saved.detail_bytes / 1e6:.1f} MB, loaded "
-          "per province when zoomed in")  # fmt: skip
+    SECTION.line(f"- + {saved.detail_files} detail files, {saved.detail_bytes / 1e6:.1f} MB, "
+                 "loaded per province when zoomed in")  # fmt: skip
 
 
 if __name__ == "__main__":
