@@ -1,14 +1,15 @@
 """The geocode cache table: results keyed on the normalised text and the boundary version.
 
-A batch reads its keys in one query and writes its new results in one transaction (COPY
-into a temporary table, upsert). Entries are stored without their empty fields and without
-the text (the key is the text); both come back on reading.
+A batch reads its keys in one query and writes its new results in one transaction (one
+COPY). Entries are stored without their empty fields and without the text (the key is the
+text); both come back on reading.
 """
 
 from __future__ import annotations
 
 import json
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -33,9 +34,17 @@ def fetch(engine: Engine, keys: list[str], version: int, mode: str) -> dict[str,
 
 
 def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode: str) -> None:
-    """Write results (one transaction, COPY then upsert) and drop stale versions."""
+    """Write results and drop stale versions, in one transaction.
+
+    The keys are new as a rule (the batch read the cache first): one COPY straight into the
+    table, a quarter less work for the server than through a staging table. Should another
+    writer have stored one of them meanwhile, the COPY is rolled back (a savepoint) and the
+    rows go through a staging table and an upsert instead.
+    """
     if not results:
         return
+    encode = _ENCODER.encode
+    rows = [(key, encode(result.compact_dict())) for key, result in results.items()]
     with engine.begin() as conn:
         # A cache: losing the last writes in a server crash costs a recomputation, so the
         # commit need not wait for the disk.
@@ -47,29 +56,39 @@ def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode:
             ),
             {"v": version},
         )
-        conn.execute(
-            sa.text(
-                "CREATE TEMP TABLE geocode_cache_staging (key text, result jsonb) ON COMMIT DROP"
-            )
-        )
         raw = conn.connection.driver_connection
-        encode = _ENCODER.encode
-        with (
-            raw.cursor() as cur,
-            cur.copy("COPY geocode_cache_staging (key, result) FROM STDIN") as copy,
-        ):
-            for key, result in results.items():
-                copy.write_row((key, encode(result.compact_dict())))
-        # The keys are distinct (a dict's), so no DISTINCT ON: the upsert needs no sort.
-        conn.execute(
-            sa.text(
-                "INSERT INTO geocode_cache (key, mode, boundary_version, result) "
-                "SELECT key, :mode, :v, result FROM geocode_cache_staging "
-                "ON CONFLICT (key, mode) DO UPDATE SET result = EXCLUDED.result, "
-                "boundary_version = EXCLUDED.boundary_version, created_at = now()"
-            ),
-            {"mode": mode, "v": version},
-        )
+        try:
+            with conn.begin_nested(), raw.cursor() as cur:
+                sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
+                with cur.copy(sql) as copy:
+                    for key, result in rows:
+                        copy.write_row((key, mode, version, result))
+        except psycopg.errors.UniqueViolation:
+            _upsert(conn, rows, version, mode)
+
+
+def _upsert(conn, rows: list[tuple[str, str]], version: int, mode: str) -> None:
+    """COPY into a staging table, then insert or replace (keys already in the cache)."""
+    conn.execute(
+        sa.text("CREATE TEMP TABLE geocode_cache_staging (key text, result jsonb) ON COMMIT DROP")
+    )
+    raw = conn.connection.driver_connection
+    with (
+        raw.cursor() as cur,
+        cur.copy("COPY geocode_cache_staging (key, result) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    # The keys are distinct (a dict's), so no DISTINCT ON: the upsert needs no sort.
+    conn.execute(
+        sa.text(
+            "INSERT INTO geocode_cache (key, mode, boundary_version, result) "
+            "SELECT key, :mode, :v, result FROM geocode_cache_staging "
+            "ON CONFLICT (key, mode) DO UPDATE SET result = EXCLUDED.result, "
+            "boundary_version = EXCLUDED.boundary_version, created_at = now()"
+        ),
+        {"mode": mode, "v": version},
+    )
 
 
 def clear(engine: Engine) -> int:

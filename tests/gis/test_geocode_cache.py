@@ -1,0 +1,50 @@
+"""The geocode cache table on PostGIS: round trip, keys already stored, stale versions."""
+
+from __future__ import annotations
+
+from gis import geocode_cache
+from gis.geocode_result import Candidate, GeocodeResult
+from tests.helpers import count
+
+
+def _result(text: str, code: str) -> GeocodeResult:
+    return GeocodeResult(
+        text=text, status="matched", precision="commune", commune_code=code,
+        commune_name="Phường Phủ Lý", province_code="37", province_name="Tỉnh Ninh Bình",
+        lon=105.91, lat=20.54, score=0.97,
+    )  # fmt: skip
+
+
+def test_results_come_back_as_stored_with_the_key_as_text(blank_engine):
+    ambiguous = GeocodeResult(
+        text="xa binh an", status="ambiguous", score=0.7, reason="tên khớp nhiều xã",
+        candidates=[Candidate("13540", "Xã Bình An", "37", 0.7)],
+    )  # fmt: skip
+    stored = {"p. phủ lý, ninh binh": _result("P. Phủ Lý, Ninh Binh", "13285"),
+              "xa binh an": ambiguous}  # fmt: skip
+    geocode_cache.store(blank_engine, stored, version=3, mode="offline")
+    got = geocode_cache.fetch(blank_engine, [*stored, "not cached"], version=3, mode="offline")
+    assert set(got) == set(stored)
+    for key, result in stored.items():
+        assert got[key].as_dict() == {**result.as_dict(), "text": key}
+    assert geocode_cache.fetch(blank_engine, list(stored), version=4, mode="offline") == {}
+    assert geocode_cache.fetch(blank_engine, list(stored), version=3, mode="online") == {}
+
+
+def test_keys_already_stored_are_replaced_in_the_same_transaction(blank_engine):
+    geocode_cache.store(blank_engine, {"a": _result("a", "13285")}, version=3, mode="offline")
+    # "a" is there already: the straight COPY fails and the upsert takes over.
+    new = {"a": _result("a", "14359"), "b": _result("b", "14464")}
+    geocode_cache.store(blank_engine, new, version=3, mode="offline")
+    got = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="offline")
+    assert {k: r.commune_code for k, r in got.items()} == {"a": "14359", "b": "14464"}
+    assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 2
+
+
+def test_a_new_boundary_version_drops_the_stale_rows(blank_engine):
+    geocode_cache.store(blank_engine, {"a": _result("a", "13285")}, version=3, mode="offline")
+    geocode_cache.store(blank_engine, {"b": _result("b", "13285")}, version=5, mode="online")
+    geocode_cache.store(blank_engine, {"c": _result("c", "13285")}, version=4, mode="offline")
+    assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
+    assert geocode_cache.clear(blank_engine) == 1
+    assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 0
