@@ -43,6 +43,7 @@ def _report(result: ImportResult) -> dict:
     "/{kind}",
     summary="Upload a file of sites or incidents",
     status_code=201,
+    response_model=ImportReport,
     responses={200: {"model": ImportReport, "description": "dry run"}, 413: TOO_LARGE,
                422: INVALID},
 )  # fmt: skip
