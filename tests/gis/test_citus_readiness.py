@@ -2,9 +2,9 @@
 ``incident`` distributed by ``province_code`` (docs/scaling.md).
 
 The statements are captured (``before_cursor_execute``, on every engine of the process)
-while the CLI and the API do their work on a small database: imports and re-imports,
-record writes, lists and statistics, analysis, feature items, tiles, uploads. Rules a
-distributed plan needs, checked on each statement that names ``incident``:
+while the import path, the CLI and the API do their work on a small database: imports and
+re-imports, record writes, lists and statistics, analysis, feature items, tiles, uploads.
+Rules a distributed plan needs, checked on each statement that names ``incident``:
 
 1. an INSERT lists ``province_code`` (the distribution column of every row);
 2. an ON CONFLICT target includes ``province_code`` (unique keys must hold it);
@@ -32,6 +32,8 @@ from api.app import create_app
 from gis import auth
 from gis.boundaries import fetch_boundaries
 from gis.database import make_engine
+from gis.ingest import ImportOptions, import_file
+from gis.ingest.locate import Locator
 from gis.settings import Settings
 from tests.gis.analysis_fixtures import commune_points
 
@@ -81,12 +83,22 @@ def citus_url(make_test_database, boundary_mirror, tmp_path_factory):
     return url
 
 
+def _exercise_imports(url) -> None:
+    """The import path (what `tuquan import` and uploads run), with one locator for all."""
+    engine = make_engine(url)
+    locator = Locator(engine)
+    for name, kind, options in (
+        ("sites.csv", "sites", ImportOptions()),
+        ("incidents_utf8.csv", "incidents", ImportOptions()),
+        ("incidents_utf8.csv", "incidents", ImportOptions()),  # unchanged re-import
+        ("bad_date.csv", "incidents", ImportOptions(skip_bad_rows=True)),
+    ):
+        assert import_file(engine, INGEST / name, kind, options, locator=locator).written
+    engine.dispose()
+
+
 def _exercise_cli(cli, url) -> None:
     runs = [
-        ("import", "sites", str(INGEST / "sites.csv")),
-        ("import", "incidents", str(INGEST / "incidents_utf8.csv")),
-        ("import", "incidents", str(INGEST / "incidents_utf8.csv")),  # unchanged re-import
-        ("import", "incidents", str(INGEST / "bad_date.csv"), "--skip-bad-rows"),
         ("sites", "list", "--province", "37"),
         ("incidents", "stats", "--province", "37"),
         ("incidents", "stats"),
@@ -167,6 +179,7 @@ def _violations(statement: str) -> list[str]:
 def test_statements_on_incidents_fit_a_distributed_plan(cli, citus_url, tmp_path):
     engine = make_engine(citus_url)
     with captured() as statements:
+        _exercise_imports(citus_url)
         _exercise_cli(cli, citus_url)
         _exercise_api(citus_url, engine, tmp_path)
     engine.dispose()
