@@ -70,7 +70,7 @@ def create_incident(
 ) -> dict:
     """Insert (or update, by source and reference) one incident; the stored row.
 
-    ``actor`` (default 'manual') is named in the audit log; a `Principal` must place the
+    ``actor`` (default: 'cli:<user>') is named in the audit log; a `Principal` must place the
     incident inside their scope, and cannot overwrite one outside it."""
     category = data.category if data.category in keys(INCIDENT_CATEGORIES) else None
     category = category or match_phrase(data.category or "", CATEGORY_PHRASES)
@@ -154,7 +154,7 @@ def create_incident(
         action = "create" if before is None else "update"
         entity_id = f"{row['province_code']}/{row['id']}"
         audit.record(
-            conn, writer("manual", actor), action, "incident", entity_id,
+            conn, writer(None, actor), action, "incident", entity_id,
             None if before is None else dict(before), dict(row),
         )  # fmt: skip
     return {**dict(row), "warning": placed.warnings[0]}

@@ -7,6 +7,8 @@ missing (404: existence is not confirmed). Writes by a plain name (the CLI) are 
 
 from __future__ import annotations
 
+import getpass
+
 from gis.auth import Principal, Scope
 from gis.errors import InputError, NotFound
 
@@ -20,9 +22,12 @@ def scope_of(actor: Principal | str | None) -> Scope:
     return actor.scope if isinstance(actor, Principal) else Scope()
 
 
-def writer(by: str, actor: Principal | str | None) -> Principal | str:
-    """Who the audit log names: the principal (with their token) or the given name."""
-    return actor if actor is not None else by
+def writer(by: str | None, actor: Principal | str | None) -> Principal | str:
+    """Who the audit log names: the principal (with their token), the given name, or the
+    operating-system user of a command-line call ('cli:<user>')."""
+    if actor is not None:
+        return actor
+    return by or f"cli:{getpass.getuser()}"
 
 
 def check_placed(actor: Principal | str | None, row: dict, what: str) -> None:

@@ -234,7 +234,7 @@ def delete_site(engine: Engine, site_id: int, by: str | None = None, actor: Acto
         current = _row(conn, site_id, actor, lock=True)
         current["history"] = _history(conn, site_id)
         conn.execute(sa.text("DELETE FROM site WHERE id = :id"), {"id": site_id})
-        audit.record(conn, writer(by or "unknown", actor), "delete", "site", site_id, current)
+        audit.record(conn, writer(by, actor), "delete", "site", site_id, current)
 
 
 def list_sites(
