@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from gis import migrations
 from gis.boundaries import fetch_boundaries
 from gis.cluster import LocalCluster
 from gis.database import create_database, make_engine, server_url
@@ -63,8 +64,6 @@ def private_cluster(tmp_path, boundary_mirror):
     create_database(url)
     cluster = LocalCluster.from_settings(settings)
     engine = make_engine(url)
-    from gis import migrations
-
     migrations.upgrade(engine)
     local = Settings(database_url=url.render_as_string(hide_password=False), home=tmp_path / "c")
     fetch_boundaries(engine, local, "37", source=str(boundary_mirror))
@@ -118,7 +117,7 @@ def concurrent_url(make_test_database, boundary_mirror, tmp_path_factory):
 @pytest.mark.slow
 def test_two_concurrent_imports_of_one_file_store_each_incident_once(concurrent_url, tmp_path):
     engine = make_engine(concurrent_url)
-    rows = 40_000
+    rows = 20_000
     path = write_incident_csv(engine, tmp_path / "same.csv", rows, seed=8)
     url = concurrent_url.render_as_string(hide_password=False)
     first = _import(url, path, tmp_path / "a")
