@@ -10,7 +10,7 @@ the ratio naive / tuquan printed. Results of both are compared where they should
 
 from __future__ import annotations
 
-import time
+import os
 import warnings
 from datetime import date
 
@@ -21,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bench._analysis_data import INCIDENTS, bench_engine
+from bench._report import Section, Stats, repeat, stats
 from gis.commune_index import CommuneIndex
 from gis.coverage import commune_coverage
 from gis.domain import ACTIVE_STATUSES, FINER_THAN_COMMUNE
@@ -30,20 +31,22 @@ from gis.planning import rank_candidates
 from gis.weights import METRIC_CRS
 
 AS_OF = date(2025, 7, 1)
-ROWS: list[tuple[str, float, float | None]] = []
+RUNS = int(os.environ.get("BENCH_ANALYSIS_RUNS", 2))  # 1M incidents: some steps take a minute
+ROWS: list[tuple[str, Stats, Stats | None]] = []
+SECTION = Section("analysis", "National analysis vs geopandas + esda")
 
 
-def timed(fn):
-    started = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - started
+def timed(fn, runs: int = RUNS):
+    """(last value, Stats of ``runs`` timings)."""
+    measured, value = repeat(fn, runs)
+    return value, measured
 
 
-def report(step: str, ours: float, peer: float | None) -> None:
+def report(step: str, ours: Stats, peer: Stats | None) -> None:
     ROWS.append((step, ours, peer))
-    ratio = f"{peer / ours:6.1f}×" if peer else "     —"
-    naive = f"{peer:8.2f} s" if peer else "       —  "
-    print(f"{step:<44} tuquan {ours:8.2f} s   naive {naive}   ratio {ratio}", flush=True)
+    ratio = f"{peer.median / ours.median:6.1f}×" if peer else "     —"
+    naive = f"{peer.median:8.2f} s" if peer else "       —  "
+    print(f"{step:<44} tuquan {ours.median:8.2f} s   naive {naive}   ratio {ratio}", flush=True)
 
 
 def _read(engine, sql: str) -> gpd.GeoDataFrame:
@@ -88,8 +91,10 @@ def assignment(engine) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     xy, t_read = timed(read_points)
     index, t_build = timed(lambda: CommuneIndex.from_engine(engine))
     codes, t_lookup = timed(lambda: index.commune_codes(xy[:, 0], xy[:, 1]))
-    t_index = t_read + t_build + t_lookup
-    print(f"   STRtree: read {t_read:.1f} s, index {t_build:.1f} s, lookup {t_lookup:.1f} s")
+    t_index = stats(sum(v) for v in zip(t_read.values, t_build.values, t_lookup.values,
+                                        strict=True))  # fmt: skip
+    SECTION.line(f"- STRtree: read {t_read.median:.1f} s, index {t_build.median:.1f} s, "
+                 f"lookup {t_lookup.median:.1f} s (medians)")  # fmt: skip
 
     def naive():
         points = _read(engine, "SELECT id, category, precision, commune_code, occurred_at, geom "
@@ -104,7 +109,7 @@ def assignment(engine) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     report("assign 1M incidents to communes (STRtree)", t_index, t_naive)
     found = points.drop_duplicates("id")["code"].to_numpy()
     agree = (found == codes).mean()
-    print(f"   agreement: PostGIS {joined:,} joined; index vs sjoin {agree:.4%} identical")
+    SECTION.line(f"- agreement: PostGIS {joined:,} joined; index vs sjoin {agree:.4%} identical")
     return points.drop_duplicates("id"), communes
 
 
@@ -138,7 +143,7 @@ def coverage(engine) -> pd.DataFrame:
     report("coverage of 3,321 communes (as of a date)", t_ours, t_naive)
     theirs = naive.set_index("code")["covered"].reindex(ours["code"]).to_numpy()
     same = (ours["covered"].to_numpy() == theirs).mean()
-    print(f"   covered communes {ours['covered'].sum():,}; same answer for {same:.2%}")
+    SECTION.line(f"- covered communes {ours['covered'].sum():,}; same answer for {same:.2%}")
     return naive
 
 
@@ -146,9 +151,12 @@ def gi_star(engine, points, communes) -> None:
     import esda
     from libpysal.weights import Queen
 
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM neighbour_build"))
-    _, t_cold = timed(lambda: commune_hotspots(engine))
+    def cold():
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM neighbour_build"))
+        return commune_hotspots(engine)
+
+    _, t_cold = timed(cold)
     report("Gi* communes, cold (contiguity built, kept)", t_cold, None)
     ours, t_warm = timed(lambda: commune_hotspots(engine))
 
@@ -168,7 +176,8 @@ def gi_star(engine, points, communes) -> None:
     _, t_naive_perm = timed(lambda: naive(999))
     report("Gi* communes, warm, 999 permutations", t_perm, t_naive_perm)
     diff = (ours.set_index("code")["z"] - naive_z).abs()
-    print(f"   z within 1e-3 of the naive path for {(diff < 1e-3).mean():.2%} of communes (the "
+    SECTION.line(f"- z within 1e-3 of the naive path for {(diff < 1e-3).mean():.2%} of communes "
+          "(the "
           "rest: islands linked to their nearest commune, neighbours across sub-metre slivers, "
           "a few points on shared edges)")  # fmt: skip
     from gis.hotspots import hotspots_result
@@ -234,13 +243,23 @@ def main() -> None:
     engine = bench_engine()
     with engine.connect() as conn:
         n = conn.scalar(sa.text("SELECT count(*) FROM incident"))
-    print(f"{n:,} incidents (target {INCIDENTS:,}), 3,321 communes")
+    SECTION.line(f"{n:,} incidents (target {INCIDENTS:,}), 3,321 communes; each step {RUNS} "
+                 "runs; ratio = naive / tuquan (medians)")  # fmt: skip
+    SECTION.line()
     points, communes = assignment(engine)
     coverage_naive = coverage(engine)
     gi_star(engine, points, communes)
     grid(engine, points)
     candidates(engine, points, communes, coverage_naive)
     engine.dispose()
+    SECTION.line()
+    SECTION.table(
+        ("step", "tuquan", "naive (geopandas, esda)", "ratio naive / tuquan"),
+        [(step, ours.show(), peer.show() if peer else "—",
+          f"**{peer.median / ours.median:.1f}×**" if peer else "—")
+         for step, ours, peer in ROWS],
+    )  # fmt: skip
+    SECTION.save()
 
 
 if __name__ == "__main__":
