@@ -23,9 +23,7 @@ def upgrade() -> None:
         "h3_cell",
         sa.Column("cell", sa.Text, primary_key=True, comment="H3 index, hexadecimal"),
         sa.Column("resolution", sa.SmallInteger, nullable=False),
-        sa.Column(
-            "geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False
-        ),
+        sa.Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
         sa.Column("boundary_version", sa.Integer, comment="of province_code/commune_code"),
         sa.Column("province_code", sa.Text),
         sa.Column("commune_code", sa.Text),
