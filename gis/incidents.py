@@ -24,7 +24,7 @@ from gis.ingest.locate import Locator
 from gis.ingest.values import parse_datetimes
 from gis.ingest.vocab import CATEGORY_PHRASES, is_generic_category, match_phrase
 from gis.normalise import nfc
-from gis.privacy import suppress_counts, suppress_rows
+from gis.privacy import is_small, suppress_counts, suppress_rows
 from gis.record_access import OutsideScope, check_placed, scope_of, writer
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
@@ -177,7 +177,7 @@ class IncidentStats:
     def as_dict(self, min_count: int | None = None) -> dict:
         """Plain data; counts below ``min_count`` (viewers) suppressed, and the first and
         last times too when the total is that small."""
-        small = min_count is not None and self.total < min_count
+        small = min_count is not None and is_small(self.total, min_count)
         return {
             "total": suppress_counts({"n": self.total}, min_count)["n"],
             "synthetic": suppress_counts({"n": self.synthetic}, min_count)["n"],

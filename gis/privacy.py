@@ -2,8 +2,11 @@
 
 Planners (viewers) get aggregates only, with counts below a threshold suppressed (shown as
 missing) so that one or two incidents in a commune cannot be traced to people; officers
-and admins see the numbers. Every output says which policy applied (`Audience.policy`).
-The same functions serve the API, the maps and the dashboard: frames, rows and SQL.
+and admins see the numbers. Zero stays visible: it describes no one, and a map where every
+quiet commune reads "hidden" would tell a planner nothing (the usual rule of statistical
+disclosure control suppresses the small non-zero cells). Every output says which policy
+applied (`Audience.policy`). The same functions serve the API, the maps and the dashboard:
+frames, rows and SQL.
 """
 
 from __future__ import annotations
@@ -50,10 +53,10 @@ EVERYONE = Audience()  # the CLI and trusted callers: every record, every count
 
 
 def is_small(count: object, min_count: int) -> bool:
-    """Whether ``count`` is a count to suppress (missing counts are left as they are)."""
+    """Whether ``count`` is a count to suppress: 1 … min_count-1 (zero and missing stay)."""
     if count is None or (isinstance(count, float) and count != count):
         return False
-    return count < min_count
+    return 0 < count < min_count
 
 
 def suppress_frame(
@@ -64,7 +67,10 @@ def suppress_frame(
     if min_count is None or frame.empty:
         return frame
     out = frame.copy()
-    small = {c: out[c].astype("Float64") < min_count for c in set(columns.values())}
+    small = {
+        c: (out[c].astype("Float64") > 0) & (out[c].astype("Float64") < min_count)
+        for c in set(columns.values())
+    }
     for column, count in columns.items():
         if column in out:
             mask = small[count].fillna(False).to_numpy(dtype=bool)
@@ -94,5 +100,8 @@ def suppress_counts(counts: Mapping, min_count: int | None) -> dict:
 
 
 def suppressed_sql(value_sql: str, count_sql: str) -> str:
-    """SQL that yields ``value_sql`` unless ``count_sql`` is below the bound ``:min_count``."""
-    return f"CASE WHEN ({count_sql}) < :min_count THEN NULL ELSE ({value_sql}) END"
+    """SQL that yields ``value_sql`` unless ``count_sql`` is a small count (0 < n < :min_count)."""
+    return (
+        f"CASE WHEN ({count_sql}) > 0 AND ({count_sql}) < :min_count "
+        f"THEN NULL ELSE ({value_sql}) END"
+    )

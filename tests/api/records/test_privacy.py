@@ -40,7 +40,8 @@ def test_hotspot_counts_below_three_are_suppressed_for_viewers(data_clients, dat
     assert seen[hanoi["one"]]["incidents"] is None and seen[hanoi["two"]]["incidents"] is None
     assert seen[hanoi["five"]]["incidents"] == 5
     shown = [p["incidents"] for p in seen.values() if p["incidents"] is not None]
-    assert shown and min(shown) >= 3
+    assert shown and all(n == 0 or n >= 3 for n in shown)
+    assert 0 in shown  # zero describes no one: it stays visible
     # the statistic itself stays (it is not a count)
     assert seen[hanoi["one"]]["z"] == pytest.approx(officer[hanoi["one"]]["z"])
 
@@ -66,7 +67,7 @@ def test_candidates_hide_the_rate_and_sentence_of_small_counts(data_clients, dat
 def test_grid_counts_suppressed_in_items_and_tiles(data_clients):
     cells = _features(data_clients["viewer"], "hotspots-grid")
     counts = [p["incidents"] for p in cells.values()]
-    assert None in counts and all(c is None or c >= 3 for c in counts)
+    assert None in counts and all(c is None or c == 0 or c >= 3 for c in counts)
     x, y = _tile_of(105.97, 20.25, 7)
     viewer = mapbox_vector_tile.decode(
         data_clients["viewer"].get(f"/tiles/hotspots-grid/7/{x}/{y}.mvt").content
@@ -74,13 +75,13 @@ def test_grid_counts_suppressed_in_items_and_tiles(data_clients):
     admin = mapbox_vector_tile.decode(
         data_clients["admin"].get(f"/tiles/hotspots-grid/7/{x}/{y}.mvt").content
     )["hotspots-grid"]["features"]
-    small = {f["properties"]["h3_cell"] for f in admin if f["properties"]["incidents"] < 3}
+    small = {f["properties"]["h3_cell"] for f in admin if 0 < f["properties"]["incidents"] < 3}
     assert small
     for f in viewer:
         if f["properties"]["h3_cell"] in small:
             assert "incidents" not in f["properties"]  # a null attribute is left out
         else:
-            assert f["properties"]["incidents"] >= 3
+            assert f["properties"]["incidents"] == 0 or f["properties"]["incidents"] >= 3
 
 
 def test_incident_points_never_reach_a_viewer(data_clients):
@@ -105,7 +106,7 @@ def test_statistics_for_viewers_suppress_small_counts(data_clients):
     assert body["privacy"] == "suppressed<3"
     assert body["total"] == 8 and body["by_category"]["crime"] == 6
     assert body["by_category"]["other"] is None  # 2 incidents
-    assert body["by_category"]["social_evils"] is None  # 0 is below 3 as well
+    assert body["by_category"]["social_evils"] == 0  # zero describes no one: shown
     by_commune = {c["code"]: c["incidents"] for c in body["top_communes"]}
     assert sorted(v for v in by_commune.values() if v is not None) == [5]
     officer = data_clients["officer01"].get("/incidents/stats").json()
@@ -128,9 +129,9 @@ def test_suppression_functions_agree():
     )
     columns = {"incidents": "incidents", "rate": "incidents"}
     out = suppress_frame(frame, columns, 3)
-    assert out["incidents"].tolist()[:3] == [None, None, 3] and pd.isna(out["incidents"][3])
-    assert out["rate"].tolist() == [None, None, 0.7, 1.0]
+    assert out["incidents"].tolist()[:3] == [0, None, 3] and pd.isna(out["incidents"][3])
+    assert out["rate"].tolist() == [0.0, None, 0.7, 1.0]
     rows = suppress_rows(frame.to_dict("records"), columns, 3)
-    assert [r["rate"] for r in rows] == [None, None, 0.7, 1.0]
+    assert [r["rate"] for r in rows] == [0.0, None, 0.7, 1.0]
     assert suppress_frame(frame, columns, None) is frame
     assert suppress_counts({"x": 1, "y": 4, "z": None}, 3) == {"x": None, "y": 4, "z": None}
