@@ -4,15 +4,13 @@ maps' output folder are tried on a tiny file system (tmpfs of 64 kB, full after 
 files), on a read-only one, and behind a path that runs through a regular file.
 
 As root (the project's CI), the file systems are real tmpfs mounts; root ignores file
-modes, so a mode cannot stand for "read-only" there. Other users get the same cases from
-what they can do: a folder of mode 0555, and a file size limit (RLIMIT_FSIZE).
+modes, so a mode cannot stand for "read-only" there. Other users get a folder of mode 0555
+for "read-only" and cannot mount a full disk: that case is skipped for them, with a reason.
 """
 
 from __future__ import annotations
 
 import os
-import resource
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,18 +37,6 @@ def _unmount(target: Path) -> None:
     subprocess.run(["umount", "-l", str(target)], check=False)
 
 
-@contextmanager
-def _file_size_limit(limit: int) -> Iterator[None]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a kill
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
-
-
 @pytest.fixture(params=["full", "read-only", "through-a-file"])
 def bad_place(request, tmp_path) -> Iterator[tuple[Path, object]]:
     """(a folder that cannot take files, a context to run the command in)."""
@@ -67,13 +53,12 @@ def bad_place(request, tmp_path) -> Iterator[tuple[Path, object]]:
         finally:
             _unmount(place)
         return
+    if kind == "full":  # said in the summary (-ra), never silent: CI runs as root
+        pytest.skip("a full disk is a 64 kB tmpfs mount, which needs root")
     place.mkdir()
-    if kind == "read-only":
-        place.chmod(0o555)
-        yield place, _nothing()
-        place.chmod(0o755)
-    else:
-        yield place, _file_size_limit(64 * 1024)
+    place.chmod(0o555)
+    yield place, _nothing()
+    place.chmod(0o755)
 
 
 @contextmanager
