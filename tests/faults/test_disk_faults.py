@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,18 +37,18 @@ def _unmount(target: Path) -> None:
 
 
 @pytest.fixture(params=["full", "read-only", "through-a-file"])
-def bad_place(request, tmp_path) -> Iterator[tuple[Path, object]]:
-    """(a folder that cannot take files, a context to run the command in)."""
+def bad_place(request, tmp_path) -> Iterator[Path]:
+    """A folder that cannot take files."""
     kind = request.param
     place = tmp_path / kind
     if kind == "through-a-file":
         (tmp_path / "a-file").write_text("not a folder")
-        yield tmp_path / "a-file" / "inside", _nothing()
+        yield tmp_path / "a-file" / "inside"
         return
     if ROOT:
         _mount(place, f"size={TINY}" + (",ro" if kind == "read-only" else ""))
         try:
-            yield place, _nothing()
+            yield place
         finally:
             _unmount(place)
         return
@@ -57,13 +56,8 @@ def bad_place(request, tmp_path) -> Iterator[tuple[Path, object]]:
         pytest.skip("a full disk is a 64 kB tmpfs mount, which needs root")
     place.mkdir()
     place.chmod(0o555)
-    yield place, _nothing()
+    yield place
     place.chmod(0o755)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _clear_error(code: int, err: str, path_part: str) -> None:
@@ -88,33 +82,30 @@ BOUNDARY_TABLES = ("admin_unit", "boundary_source")
 
 
 def test_boundary_cache_on_a_bad_disk(cli, blank_engine, blank_url, boundary_mirror, bad_place):
-    place, context = bad_place
+    place = bad_place
     before = snapshot(blank_engine, *BOUNDARY_TABLES)
-    with context:
-        code, _, err = cli(
-            blank_url, "boundaries", "fetch", "--province", "37", "--source",
-            str(boundary_mirror), TUQUAN_HOME=str(place / "home"),
-        )  # fmt: skip
+    code, _, err = cli(
+        blank_url, "boundaries", "fetch", "--province", "37", "--source",
+        str(boundary_mirror), TUQUAN_HOME=str(place / "home"),
+    )  # fmt: skip
     _clear_error(code, " ".join(err.split()), "cache")
     assert snapshot(blank_engine, *BOUNDARY_TABLES) == before
 
 
 def test_geocode_output_on_a_bad_disk(cli, nb_url, nb_engine, tmp_path, bad_place):
-    place, context = bad_place
+    place = bad_place
     source = tmp_path / "addresses.csv"
     # enough rows that the output passes 64 kB
     source.write_text("address\n" + "thôn 3, xã Ninh Hải, huyện Hoa Lư, tỉnh Ninh Bình\n" * 2000)
     before = snapshot(nb_engine, "geocode_cache")
-    with context:
-        code, _, err = cli(nb_url, "geocode", str(source), "--no-cache", "--out",
-                           str(place / "out.csv"))  # fmt: skip
+    code, _, err = cli(nb_url, "geocode", str(source), "--no-cache", "--out",
+                       str(place / "out.csv"))  # fmt: skip
     _clear_error(code, err, str(place.parent))
     assert snapshot(nb_engine, "geocode_cache") == before
 
 
 def test_maps_output_on_a_bad_disk(cli, writable_nb_url, bad_place):
-    place, context = bad_place
-    with context:
-        code, _, err = cli(writable_nb_url, "maps", "build", "--province", "37", "--no-figures",
-                           "--out", str(place / "maps"))  # fmt: skip
+    place = bad_place
+    code, _, err = cli(writable_nb_url, "maps", "build", "--province", "37", "--no-figures",
+                       "--out", str(place / "maps"))  # fmt: skip
     _clear_error(code, err, str(place.parent))
