@@ -156,7 +156,7 @@ def choose_sites(
     if demand not in ("incidents", "population"):
         raise InputError(f"unknown demand {demand!r}", "use incidents or population")
     as_of = as_of or date.today()
-    window = incidents or IncidentFilter()
+    window = (incidents or IncidentFilter()).up_to(as_of)
     window = IncidentFilter(province, window.start, window.end, window.categories).check(engine)
     lon_d, lat_d, weight, left_out = _demand(engine, province, window, demand, as_of)
     if weight.sum() <= 0:
@@ -235,7 +235,7 @@ def covering_result(
 ) -> StoredResult:
     """``choose_sites`` kept with its parameters; recomputed only when inputs change."""
     as_of = as_of or date.today()
-    window = incidents or IncidentFilter()
+    window = (incidents or IncidentFilter()).up_to(as_of)
     params = {"province": province, "k": k, "radius_m": radius_m, "demand": demand,
               "as_of": as_of, "start": window.start, "end": window.end,
               "categories": window.categories}  # fmt: skip

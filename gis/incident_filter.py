@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, replace
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,13 @@ class IncidentFilter:
             self.end,
             tuple(sorted(set(self.categories))) if self.categories else None,
         )
+
+    def up_to(self, as_of: date) -> IncidentFilter:
+        """This filter ending with the day ``as_of`` when it gives no end: an analysis "as of"
+        a date does not count the incidents that came after it."""
+        if self.end is not None:
+            return self
+        return replace(self, end=as_of + timedelta(days=1))
 
     def params(self) -> dict:
         """The filter as stored result parameters."""

@@ -137,7 +137,7 @@ def rank_candidates(
     recommended_components, explanation_vi, explanation_en.
     """
     as_of = as_of or date.today()
-    window = incidents or IncidentFilter()
+    window = (incidents or IncidentFilter()).up_to(as_of)
     incidents = IncidentFilter(province, window.start, window.end, window.categories).check(engine)
     w = weights.normalised()
     coverage = commune_coverage(engine, province, as_of)
@@ -231,7 +231,7 @@ def candidates_result(
 ) -> StoredResult:
     """``rank_candidates`` kept with its parameters; recomputed only when inputs change."""
     as_of = as_of or date.today()
-    window = incidents or IncidentFilter()
+    window = (incidents or IncidentFilter()).up_to(as_of)
     params = {
         "province": province,
         "as_of": as_of,
