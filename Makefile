@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test` do all the set-up.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# A name, not a path: system-deps.sh may install python3 first on a bare system.
+PYTHON ?= $(shell command -v python3.11 >/dev/null && echo python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # A local mirror of the boundary origin, used when present (no download needed).
@@ -10,16 +11,22 @@ else
 DEMO_SOURCE := --source $(MIRROR)
 endif
 
-.PHONY: demo test lint format bench system-deps clean
+.PHONY: demo test lint format bench system-deps bench-deps clean
 
+# A venv without pip (left by `python3 -m venv` before python3-venv was installed) is redone.
 $(BIN)/tuquan: pyproject.toml
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/pip || { PYTHON=$(PYTHON) ./scripts/system-deps.sh --python && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	@touch $@
 
+# PostgreSQL + PostGIS (not with TUQUAN_DATABASE_URL), Chromium, Python's venv module.
 system-deps:
-	@./scripts/system-deps.sh
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
+
+# The same plus wrk, the HTTP load generator of the benchmarks.
+bench-deps:
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh --bench
 
 demo: system-deps $(BIN)/tuquan
 	$(BIN)/tuquan db start
@@ -48,7 +55,7 @@ format: $(BIN)/tuquan
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: system-deps $(BIN)/tuquan
+bench: bench-deps $(BIN)/tuquan
 	$(BIN)/python -m bench
 
 clean:

@@ -1,29 +1,78 @@
 #!/usr/bin/env bash
-# Install what pip cannot: PostgreSQL + PostGIS (and Chromium for the browser tests).
+# Install what pip cannot, with apt-get, only when missing (quiet when all is present):
+#   - Python's venv module (python3.11-venv / python3-venv) for `python3 -m venv`;
+#   - PostgreSQL 15 + PostGIS 3, unless TUQUAN_DATABASE_URL names an existing server;
+#   - Chromium for the browser tests, unless TUQUAN_SKIP_BROWSER=1;
+#   - with --bench only: wrk, the HTTP load generator of bench/tiles.py and bench/api_load.py.
+# With --python only the Python part is checked (the Makefile's venv step uses it).
 # Debian/Ubuntu with apt only; elsewhere it says what to install and stops.
+# PYTHON (default: python3.11, else python3) is the interpreter the venv is made from.
 set -euo pipefail
 
-want=()
-have_pg() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null; }
-have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
-have_pg || want+=(postgresql-15)
-have_postgis || want+=(postgresql-15-postgis-3)
-command -v wrk >/dev/null || want+=(wrk)  # the HTTP load generator of bench/tiles.py, api_load.py
-if [ "${TUQUAN_SKIP_BROWSER:-0}" != "1" ]; then
-  command -v chromium >/dev/null || want+=(chromium)
-  command -v chromedriver >/dev/null || want+=(chromium-driver)
+bench=0
+python_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    --python) python_only=1 ;;
+    *) echo "system-deps.sh: unknown option '$arg' (use --bench or --python)" >&2; exit 2 ;;
+  esac
+done
+
+want=()  # Debian package names
+need=()  # what to install, in words, for systems without apt
+
+py="${PYTHON:-}"
+if [ -z "$py" ]; then
+  py=$(command -v python3.11 || command -v python3 || true)
+fi
+if [ -z "$py" ] || ! command -v "$py" >/dev/null; then
+  want+=(python3 python3-venv)
+  need+=("Python 3.11 with its venv module")
+elif ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  # Debian splits ensurepip out of the interpreter: `python3 -m venv` fails without it.
+  ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || ver=3
+  if command -v apt-cache >/dev/null && apt-cache show "python${ver}-venv" >/dev/null 2>&1; then
+    want+=("python${ver}-venv")
+  else
+    want+=(python3-venv)
+  fi
+  need+=("the venv/ensurepip module of $py (Debian: python${ver}-venv)")
+fi
+
+if [ "$python_only" -eq 0 ]; then
+  if [ -z "${TUQUAN_DATABASE_URL:-}" ]; then
+    have_pg() { ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null; }
+    have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
+    have_pg || { want+=(postgresql-15); need+=("PostgreSQL >= 15 (server binaries: pg_ctl, initdb)"); }
+    have_postgis || { want+=(postgresql-15-postgis-3); need+=("PostGIS >= 3 for that PostgreSQL"); }
+  fi
+  if [ "${TUQUAN_SKIP_BROWSER:-0}" != "1" ]; then
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+      || { want+=(chromium); need+=("Chromium (browser tests; or set TUQUAN_SKIP_BROWSER=1)"); }
+  fi
+  if [ "$bench" -eq 1 ]; then
+    command -v wrk >/dev/null || { want+=(wrk); need+=("wrk (HTTP load generator, make bench only)"); }
+  fi
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null; then
-  echo "tuquan needs: ${want[*]} (PostgreSQL 15+ with PostGIS 3, Chromium)." >&2
-  echo "Install them with your system's package manager, or set TUQUAN_DATABASE_URL" >&2
-  echo "to an existing PostGIS server." >&2
+  echo "tuquan: this system has no apt-get; install these yourself, then run make again:" >&2
+  for item in "${need[@]}"; do echo "  - $item" >&2; done
+  if [ "$python_only" -eq 0 ] && [ -z "${TUQUAN_DATABASE_URL:-}" ]; then
+    echo "(or set TUQUAN_DATABASE_URL=postgresql://user:pass@host/db to use an existing" >&2
+    echo " PostGIS server instead of installing PostgreSQL here)" >&2
+  fi
   exit 1
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "need root to apt-get install ${want[*]}" >&2; exit 1; }
+  command -v sudo >/dev/null || {
+    echo "tuquan: need root to run: apt-get install ${want[*]}" >&2
+    echo "run that as root (or install sudo), then run make again" >&2
+    exit 1
+  }
   sudo="sudo"
 fi
 echo "installing system packages: ${want[*]}"
