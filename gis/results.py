@@ -27,6 +27,15 @@ from sqlalchemy.engine import Engine
 from gis.errors import InputError
 
 GEOMETRIES = ("commune", "h3", "lonlat", None)
+SYNTHETIC_FLAG = "synthetic_data"
+# Which records feed each kind of result (sites, incidents); a kind not named reads both.
+_SYNTHETIC_INPUTS = {
+    "coverage": (True, False),
+    "hotspots": (False, True),
+    "grid_hotspots": (False, True),
+    "density": (False, True),
+    "trend": (False, True),
+}
 
 
 @dataclass
@@ -149,6 +158,26 @@ def store_result(
         )
 
 
+def synthetic_inputs(engine: Engine, kind: str, scope: str) -> bool:
+    """True when the records this kind of result reads in ``scope`` include demo data."""
+    # gis.map_records imports gis.coverage, which imports this module: import it late.
+    from gis.map_records import has_synthetic_records
+
+    sites, incidents = _SYNTHETIC_INPUTS.get(kind, (True, True))
+    province = None if scope == "all" else scope
+    return has_synthetic_records(engine, province, sites=sites, incidents=incidents)
+
+
+def _flagged(engine: Engine, result: StoredResult) -> StoredResult:
+    """A result kept before the synthetic flag existed gets it from the data as it is now."""
+    if SYNTHETIC_FLAG not in result.summary:
+        result.summary = {
+            **result.summary,
+            SYNTHETIC_FLAG: synthetic_inputs(engine, result.kind, result.scope),
+        }
+    return result
+
+
 def _from_row(row) -> StoredResult:
     frame = pd.DataFrame.from_records(row.rows) if row.rows else pd.DataFrame()
     return StoredResult(
@@ -182,7 +211,7 @@ def read_result(
         and row.inputs_key != hashlib.sha256(canonical(inputs_state(engine)).encode()).hexdigest()
     ):
         return None
-    return _from_row(row)
+    return _flagged(engine, _from_row(row))
 
 
 def latest_result(
@@ -202,7 +231,7 @@ def latest_result(
     current = hashlib.sha256(canonical(inputs_state(engine)).encode()).hexdigest()
     if fresh_only and row.inputs_key != current:
         return None
-    return _from_row(row)
+    return _flagged(engine, _from_row(row))
 
 
 def list_results(engine: Engine, kind: str | None = None, scope: str | None = None) -> pd.DataFrame:
@@ -234,7 +263,9 @@ def compute_or_read(
     """The stored result while its inputs are unchanged, else ``compute()`` and keep it.
 
     The inputs' state is read before and after computing; a result that raced with a
-    write is returned but not kept (the next call computes it again).
+    write is returned but not kept (the next call computes it again). The summary says
+    whether the inputs include demo records (``synthetic_data``), so that every output
+    made from it can be labelled.
     """
     if not refresh:
         stored = read_result(engine, kind, params)
@@ -244,6 +275,7 @@ def compute_or_read(
     started = time.perf_counter()
     frame, summary = compute()
     seconds = time.perf_counter() - started
+    summary = {**summary, SYNTHETIC_FLAG: synthetic_inputs(engine, kind, scope)}
     after = inputs_state(engine)
     result = StoredResult(
         id=0,

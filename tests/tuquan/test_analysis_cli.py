@@ -120,3 +120,95 @@ def test_no_incidents_yet_is_a_note_not_an_error(cli, analysis_url, analysis_eng
     code, stdout, stderr = cli(analysis_url, "coverage", "--province", "37")
     assert code == 0, stderr
     assert "0.0%" in stdout  # no site yet: nothing covered
+
+
+def _stored_flags(engine) -> dict[str, bool]:
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT kind, summary->'synthetic_data' FROM analysis_result"))
+        return dict(rows.all())
+
+
+def test_synthetic_inputs_are_labelled_in_tables_files_and_stored_summaries(
+    cli, analysis_url, analysis_engine, records, tmp_path
+):
+    import sqlalchemy as sa
+
+    banner = "Dữ liệu mô phỏng / synthetic data"
+    # The fixtures write demo records (is_synthetic): every output says so.
+    out = tmp_path / "coverage.csv"
+    code, stdout, stderr = cli(analysis_url, "coverage", "--as-of", "2025-01-01", "--out", str(out))
+    assert code == 0, stderr
+    assert banner in stdout
+    assert pd.read_csv(out)["synthetic_data"].eq(True).all()
+    again = cli(analysis_url, "coverage", "--as-of", "2025-01-01")
+    assert "kept result" in again[1] and banner in again[1]
+    out = tmp_path / "hotspots.geojson"
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--out", str(out))
+    assert code == 0, stderr
+    assert banner in stdout
+    features = json.loads(out.read_text())["features"]
+    assert all(f["properties"]["synthetic_data"] is True for f in features)
+    assert _stored_flags(analysis_engine) == {"coverage": True, "hotspots": True}
+
+    # Real sites, demo incidents: coverage reads only the sites, hotspots only the incidents.
+    with analysis_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE site SET is_synthetic = false"))
+    out = tmp_path / "coverage-real.csv"
+    code, stdout, stderr = cli(analysis_url, "coverage", "--as-of", "2025-01-01", "--out", str(out))
+    assert code == 0, stderr
+    assert banner not in stdout
+    assert pd.read_csv(out)["synthetic_data"].eq(False).all()
+    code, stdout, stderr = cli(analysis_url, "hotspots")
+    assert banner in stdout
+
+    # No demo record left: no banner anywhere, the marker says false.
+    with analysis_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE incident SET is_synthetic = false"))
+    ranking, chosen = tmp_path / "ranking.csv", tmp_path / "sites.geojson"
+    code, stdout, stderr = cli(analysis_url, "candidates", "--k", "2", "--out", str(ranking),
+                               "--out-sites", str(chosen))  # fmt: skip
+    assert code == 0, stderr
+    assert banner not in stdout
+    assert pd.read_csv(ranking)["synthetic_data"].eq(False).all()
+    features = json.loads(chosen.read_text())["features"]
+    assert [f["properties"]["synthetic_data"] for f in features] == [False, False]
+    flags = _stored_flags(analysis_engine)  # hotspots: kept from before, stale, not read again
+    assert {k: flags[k] for k in ("coverage", "candidates", "covering")} == {
+        "coverage": False, "candidates": False, "covering": False,
+    }  # fmt: skip
+
+
+def test_candidates_export_the_chosen_sites(cli, analysis_url, records, tmp_path):
+    out = tmp_path / "chosen.csv"
+    code, stdout, stderr = cli(analysis_url, "candidates", "--k", "3", "--radius-m", "3000",
+                               "--out-sites", str(out))  # fmt: skip
+    assert code == 0, stderr
+    assert f"→ {out} (3 rows)" in stdout
+    chosen = pd.read_csv(out, dtype={"code": str})
+    assert chosen["order"].tolist() == [1, 2, 3]
+    assert chosen.columns.tolist() == [
+        "order", "code", "name", "lon", "lat", "marginal_gain", "marginal_share",
+        "covered_before", "share_before", "covered_after", "share_after", "synthetic_data",
+    ]  # fmt: skip
+    assert (chosen["marginal_gain"] > 0).all() and chosen["marginal_gain"].is_monotonic_decreasing
+    np.testing.assert_allclose(chosen["covered_before"].iloc[1:], chosen["covered_after"].iloc[:-1])
+    np.testing.assert_allclose(
+        chosen["covered_after"] - chosen["covered_before"], chosen["marginal_gain"]
+    )
+    assert chosen["share_after"].iloc[-1] > chosen["share_before"].iloc[0]
+    before = float(stdout.split("phủ trước / before: ")[1].split("%")[0])
+    assert chosen["share_before"].iloc[0] * 100 == pytest.approx(before, abs=0.05)
+    geojson = tmp_path / "chosen.geojson"
+    code, stdout, stderr = cli(analysis_url, "candidates", "--k", "3", "--radius-m", "3000",
+                               "--out-sites", str(geojson))  # fmt: skip
+    assert code == 0, stderr
+    features = json.loads(geojson.read_text())["features"]
+    assert [f["properties"]["order"] for f in features] == [1, 2, 3]
+    assert {f["geometry"]["type"] for f in features} == {"Point"}
+    assert features[0]["geometry"]["coordinates"] == pytest.approx(
+        [chosen["lon"].iloc[0], chosen["lat"].iloc[0]]
+    )
+    code, _, stderr = cli(analysis_url, "candidates", "--out-sites", "x.shp")
+    assert code == 1 and "--out-sites x.shp: unsupported file type" in stderr

@@ -19,13 +19,42 @@ Province = Annotated[
 ]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD; default today")]
 Start = Annotated[str | None, typer.Option(help="First day of incidents, YYYY-MM-DD")]
-End = Annotated[str | None, typer.Option(help="Day after the last, YYYY-MM-DD (excluded)")]
+End = Annotated[
+    str | None,
+    typer.Option(
+        help="Day after the last, YYYY-MM-DD: incidents of that day are NOT counted "
+        "(unlike `incidents stats --to`, which includes its day)"
+    ),
+]
 Categories = Annotated[
     list[str] | None,
     typer.Option("--category", help="Incident category (repeatable): crime, social_evils, …"),
 ]
 Out = Annotated[Path | None, typer.Option(help="Write the rows to FILE.csv or FILE.geojson")]
 Refresh = Annotated[bool, typer.Option(help="Recompute even when a kept result is current")]
+SYNTHETIC_BANNER = (
+    "[bold yellow]⚠ Dữ liệu mô phỏng / synthetic data:[/] đầu vào có bản ghi mô phỏng / the "
+    "inputs include demo records (is_synthetic)"
+)
+
+
+def _banner(result) -> bool:
+    """Print the synthetic-data banner when the result's inputs include demo records."""
+    from gis.results import SYNTHETIC_FLAG
+
+    flagged = bool(result.summary.get(SYNTHETIC_FLAG))
+    if flagged:
+        context.console.print(SYNTHETIC_BANNER)
+    return flagged
+
+
+def _write(result, geometry: str | None, path: Path, frame: pd.DataFrame | None = None) -> None:
+    """Write the result's rows with the synthetic-data marker (a column, a property)."""
+    from gis.results import SYNTHETIC_FLAG
+
+    rows = result.frame if frame is None else frame
+    show.write_rows(rows.assign(**{SYNTHETIC_FLAG: bool(result.summary.get(SYNTHETIC_FLAG))}),
+                    geometry, path)  # fmt: skip
 
 
 class HotspotKind(enum.StrEnum):
@@ -48,6 +77,7 @@ def coverage(
         show.parse_date(as_of, "--as-of"),
         refresh=refresh,
     )
+    _banner(result)
     provinces = pd.DataFrame(result.summary["provinces"])
     columns = {
         "province_code": "tỉnh / province",
@@ -96,7 +126,7 @@ def coverage(
         )
     show.stamp(result)
     if out:
-        show.write_rows(result.frame, "commune", out)
+        _write(result, "commune", out)
 
 
 @show.note_when_empty
@@ -197,6 +227,7 @@ def hotspots(
         }
         geometry = "commune"
     number = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
+    _banner(result)
     context.console.print(
         show.table(
             f"Điểm nóng / hotspots ({kind.value})", shown, columns, dict.fromkeys(columns, number)
@@ -211,7 +242,7 @@ def hotspots(
         )
     show.stamp(result)
     if out:
-        show.write_rows(result.frame, geometry, out)
+        _write(result, geometry, out)
 
 
 @show.note_when_empty
@@ -229,6 +260,13 @@ def candidates(
     category: Categories = None,
     top: Annotated[int, typer.Option(help="Ranked communes to show")] = 15,
     out: Out = None,
+    out_sites: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the chosen new sites (order, marginal gain, coverage before/after) "
+            "to FILE.csv or FILE.geojson"
+        ),
+    ] = None,
     refresh: Refresh = False,
 ) -> None:
     """Địa bàn nhân rộng / replication candidates: explained ranking and k best new sites."""
@@ -236,6 +274,10 @@ def candidates(
     from gis.planning import RankingWeights, candidates_result
 
     show.check_out(out)
+    if out_sites is not None and out_sites.suffix.lower() not in (".csv", ".geojson"):
+        raise InputError(
+            f"--out-sites {out_sites}: unsupported file type", "use a .csv or .geojson name"
+        )
     code = show.province_code(province)
     if code is None:
         raise InputError("candidates are chosen per province", "give --province CODE")
@@ -250,6 +292,7 @@ def candidates(
         weights=RankingWeights.parse(weights),
         refresh=refresh,
     )
+    flagged = _banner(ranking)
     columns = {
         "rank": "#",
         "code": "mã / code",
@@ -275,7 +318,7 @@ def candidates(
         context.console.print(f"  • {line}")
     show.stamp(ranking)
     if out:
-        show.write_rows(ranking.frame, "commune", out)
+        _write(ranking, "commune", out)
     sites = covering_result(
         engine,
         code,
@@ -287,6 +330,8 @@ def candidates(
         refresh=refresh,
     )
     s = sites.summary
+    if not flagged:
+        _banner(sites)
     context.console.print(
         show.table(
             f"{k} địa điểm mới / new sites (radius {radius_m:g} m, {demand})",
@@ -306,6 +351,19 @@ def candidates(
         f"sau / after: {show.pct(s['share_after'])} "
         f"({s['existing_sites']} existing sites fixed; solver {s['solver_status']})"
     )
+    if out_sites:
+        _write(sites, "lonlat", out_sites, _chosen_sites(sites))
+
+
+def _chosen_sites(sites) -> pd.DataFrame:
+    """The optimiser's sites in order, with the coverage before and after each one."""
+    columns = ["order", "code", "name", "lon", "lat", "marginal_gain", "marginal_share",
+               "covered_before", "share_before", "covered_after", "share_after"]  # fmt: skip
+    chosen = sites.frame.reindex(columns=[c for c in columns if "before" not in c])
+    total = sites.summary.get("total") or float("nan")
+    chosen["covered_before"] = chosen["covered_after"] - chosen["marginal_gain"]
+    chosen["share_before"] = chosen["covered_before"] / total
+    return chosen[columns]
 
 
 def population_import(
