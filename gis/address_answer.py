@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from gis.boundary_fetch import fetch_hint
 from gis.gazetteer import CURRENT_COMMUNE, CURRENT_PROVINCE, OLD_COMMUNE, OLD_DISTRICT, Gazetteer
 from gis.geocode_result import Candidate, GeocodeResult, unmatched
-
-FETCH_HINT = "`tuquan boundaries fetch --province {code}`"
 
 
 class Answers:
@@ -31,7 +30,7 @@ class Answers:
                 text,
                 f"{c.full_name} ({province.name if province else c.province_code}) chưa được "
                 f"nạp ranh giới / its boundaries are not loaded: run "
-                + FETCH_HINT.format(code=c.province_code),
+                + fetch_hint(c.province_code),
                 score=best.score,
             )
         legacy = None
@@ -72,7 +71,7 @@ class Answers:
                 text,
                 why
                 + "; none is loaded / chưa nạp ranh giới: run "
-                + ", ".join(FETCH_HINT.format(code=c) for c in codes),
+                + "; ".join(fetch_hint(c) for c in codes),
                 score=close[0].score,
             )
         if missing:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gis.address_answer import FETCH_HINT, Answers
+from gis.address_answer import Answers
 from gis.address_evidence import Evidence, EvidenceReader, Target
 from gis.address_match import Mention
 from gis.gazetteer import CURRENT_COMMUNE, OLD_COMMUNE, Gazetteer, Unit
 from gis.geocode_result import GeocodeResult
 
-__all__ = ["FETCH_HINT", "Proposal", "Resolver"]
+__all__ = ["Proposal", "Resolver"]
 
 MATCH_FLOOR = 0.5  # below this the best proposal is not an answer
 AMBIGUITY_MARGIN = 0.12  # a runner-up within 12 % of the best makes the answer ambiguous

@@ -7,7 +7,7 @@ for reading and checking files, gis/boundary_store.py for writing them into Post
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +16,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis.boundary_fetch import Fetcher, Manifest, PinnedFile, sha256_of
+from gis.boundary_fetch import (
+    Fetcher,
+    Manifest,
+    PinnedFile,
+    load_communes_hint,
+    pinned_commune_provinces,
+    sha256_of,
+)
 from gis.boundary_reader import FieldMap, UnitFrame, read_units
 from gis.boundary_store import LoadResult, SourceRecord, store_units
 from gis.errors import InputError
@@ -47,6 +54,7 @@ class FetchResult:
     commit: str
     licence: str
     attribution: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def fetch_boundaries(
@@ -100,7 +108,17 @@ def fetch_boundaries(
             )
             repairs = [r.as_dict() for r in frame.repairs]
             results.append(store_units(conn, frame.units, record, repairs))
-    return FetchResult(results, origin, manifest.commit, manifest.licence, manifest.attribution)
+    warnings = []
+    if province != "all" and not communes:
+        warnings.append(
+            f"tỉnh {province}: bản này chưa ghim tệp ranh giới xã / this release pins no commune "
+            f"files for province {province} (only for {', '.join(pinned_commune_provinces())}): "
+            "only its outline was loaded, so no address or incident there can be placed in a "
+            f"commune. Load its communes with {load_communes_hint(province)}."
+        )
+    return FetchResult(
+        results, origin, manifest.commit, manifest.licence, manifest.attribution, warnings
+    )
 
 
 def load_boundary_file(

@@ -13,6 +13,7 @@ import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -75,6 +76,32 @@ class Manifest:
         return FieldMap(
             code=p["code"], name=p["name"], full_name=p["full_name"], name_en=p["name_en"]
         )
+
+
+@cache
+def pinned_commune_provinces() -> tuple[str, ...]:
+    """Provinces whose commune files this release pins (the others: outline only)."""
+    return tuple(c for c, p in sorted(Manifest.load().raw["provinces"].items()) if p["communes"])
+
+
+def load_communes_hint(code: str) -> str:
+    """How to load the communes of a province whose commune files are not pinned."""
+    return (
+        f"`tuquan boundaries load FILE --level commune --code-field code --name-field name "
+        f"--full-name-field fullName --parent {code}` with a commune file of province {code} "
+        "(e.g. the origin's json/geojson/<province>/wards/ files merged into one, or a national "
+        "ward file with `--parent-field province_code` instead of `--parent`)"
+    )
+
+
+def fetch_hint(code: str) -> str:
+    """What to run so that the communes of province ``code`` get loaded."""
+    if code in pinned_commune_provinces():
+        return f"`tuquan boundaries fetch --province {code}`"
+    return (
+        f"`tuquan boundaries fetch --province {code}` (outline only: this release pins commune "
+        f"files for {', '.join(pinned_commune_provinces())} only), then " + load_communes_hint(code)
+    )
 
 
 def sha256_of(path: Path) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis.address_answer import FETCH_HINT
+from gis.boundary_fetch import fetch_hint
 from gis.commune_index import CommuneIndex
 from gis.coordinates import ParsedPoint, archipelago, in_territory
 from gis.gazetteer import OLD_COMMUNE, Gazetteer
@@ -115,10 +115,7 @@ class PointGeocoding:
                 "holds this point"
             )
             if province is not None and not province.loaded:
-                reason += (
-                    f"; it lies in {province.full_name}, not loaded: run "
-                    + FETCH_HINT.format(code=code)
-                )
+                reason += f"; it lies in {province.full_name}, not loaded: run " + fetch_hint(code)
         return unmatched(text, reason, precision="coordinates", lon=lon, lat=lat)
 
     def _province_near(self, lon: float, lat: float) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from gis.boundaries import boundary_version, fetch_boundaries, load_boundary_file
-from gis.boundary_fetch import Manifest
+from gis.boundary_fetch import Manifest, fetch_hint, pinned_commune_provinces
 from gis.boundary_reader import FieldMap
 from gis.errors import ChecksumMismatch, InputError, SourceUnavailable
 from tests.helpers import count, snapshot
@@ -121,6 +121,30 @@ def test_missing_file_in_mirror_names_it(blank_engine, settings_for, blank_url, 
 def test_unknown_province_is_refused(blank_engine, settings_for, blank_url):
     with pytest.raises(InputError, match="99"):
         fetch_boundaries(blank_engine, settings_for(blank_url), "99")
+
+
+def test_province_without_pinned_communes_says_so_and_how_to_load_them(
+    blank_engine, settings_for, blank_url, cli
+):
+    assert "79" not in pinned_commune_provinces()
+    result = fetch_boundaries(blank_engine, settings_for(blank_url), "79")
+    assert [r.inserted for r in result.results] == [{"province": 1}]
+    assert len(result.warnings) == 1
+    warning = result.warnings[0]
+    assert "pins no commune files for province 79" in warning
+    assert "tuquan boundaries load FILE --level commune" in warning and "--parent 79" in warning
+    code, out, err = cli(blank_url, "boundaries", "fetch", "--province", "79")
+    assert code == 0, err
+    assert "warning" in out and "pins no commune files for province 79" in " ".join(out.split())
+    # The geocoder's hint for such a province names the load, not just the fetch.
+    assert "boundaries load FILE --level commune" in fetch_hint("79")
+    assert fetch_hint("37") == "`tuquan boundaries fetch --province 37`"
+
+
+def test_pinned_provinces_and_all_have_no_warning(blank_engine, settings_for, blank_url):
+    settings = settings_for(blank_url)
+    assert fetch_boundaries(blank_engine, settings, "all").warnings == []
+    assert fetch_boundaries(blank_engine, settings, "37").warnings == []
 
 
 def test_ha_noi_has_126_communes_and_all_gives_34_provinces(blank_engine, settings_for, blank_url):

@@ -73,6 +73,8 @@ def fetch(
     for load in result.results:
         _report(load)
     print_summary(None if province == "all" else province, result)
+    for warning in result.warnings:
+        context.console.print(f"[yellow]cảnh báo / warning:[/] {warning}")
 
 
 @app.command()
