@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import shapely
@@ -27,7 +27,7 @@ from gis.planning import candidates_result
 from maps.base import BASE_LEGEND, COMMUNE_STYLE, MapOptions, ProvinceMap
 from maps.controls import Attribution, HtmlBox, LegendItem
 from maps.coverage import read_coverage
-from maps.hotspots import categories_text, window_text
+from maps.hotspots import categories_text
 from maps.icons import ICONS_ATTRIBUTION
 from maps.layers import (
     CircleLayer,
@@ -43,7 +43,7 @@ from maps.layers import (
 from maps.planning_text import candidate_popup, chosen_popup, commune_tooltips
 from maps.province import COORD_DECIMALS, ProvinceBase
 from maps.sites import site_layer, site_legend_parts
-from maps.text import bilingual
+from maps.text import bilingual, day
 from maps.themes import (
     CANDIDATE_COLOUR,
     CHOSEN_COLOUR,
@@ -89,12 +89,18 @@ def read_planning(
     radius_m: float = DEFAULT_RADIUS_M,
     refresh: bool = False,
 ) -> PlanningData:
-    """Ranking, covering, gaps and sites for ``incidents.province`` (stored results)."""
+    """Ranking, covering, gaps and sites for ``incidents.province`` (stored results).
+
+    Without an end date the incidents counted end with the day ``as_of`` (everywhere on the
+    map: gaps, candidates, optimiser, title).
+    """
     province = incidents.province
     if province is None:
         raise InputError("a planning map is made for one province", "give --province CODE")
     as_of = as_of or date.today()
-    incidents = incidents.check(engine)
+    # One window for the whole map: the gaps (Gi*), the title and the counts read the
+    # incidents up to the as-of day, as the ranking and the optimiser do.
+    incidents = incidents.up_to(as_of).check(engine)
     notes: list[tuple[str, str]] = []
     ranked = candidates_result(engine, province, as_of=as_of, incidents=incidents, refresh=refresh)
     coverage = read_coverage(engine, province, as_of, refresh=refresh)
@@ -186,9 +192,23 @@ def radius_layers(
     return layers
 
 
+def window_line(data: PlanningData) -> Markup:
+    """'Thời gian / window: 01/01/2024 – 31/12/2024 (tính đến / as of 31/12/2024)'."""
+    window = data.incidents
+    first = window.start or data.span.first_day
+    last = window.end - timedelta(days=1) if window.end else data.span.last_day
+    return Markup("{}: {} – {} ({} {})").format(
+        bilingual("Thời gian", "window"),
+        day(first),
+        day(last),
+        bilingual("tính đến", "as of"),
+        day(data.as_of),
+    )
+
+
 def _title_lines(data: PlanningData, top: int) -> tuple[Markup, ...]:
     lines = [
-        window_text(data.incidents, data.span),
+        window_line(data),
         categories_text(data.incidents),
         Markup("{}: {}").format(bilingual("Ứng viên hàng đầu", "top candidates"), top),
     ]

@@ -14,7 +14,10 @@ from pyproj import Transformer
 
 from gis.coverage import site_states
 from gis.domain import SITE_KINDS, SITE_STATUSES
+from gis.hotspots import hotspots_result
 from gis.incident_filter import IncidentFilter
+from gis.map_records import incident_span
+from gis.planning import candidates_result
 from maps.build import BuildRequest, build_province_maps
 from maps.coverage import commune_classes, coverage_map, read_coverage
 from maps.hotspots import hotspot_map, read_hotspots
@@ -117,6 +120,26 @@ def test_maps_are_light_self_contained_and_escaped(thematic_engine, thematic_bas
         assert external_references(text) == [], name
         assert SYNTHETIC in text, name  # seeded records are demo data
         assert sizes[name] <= MAX_BYTES, name
+
+
+def test_planning_as_of_a_past_date_reads_one_window(thematic_engine, thematic_base, tmp_path):
+    past = date(2024, 12, 31)
+    everything = incident_span(thematic_engine, IncidentFilter("37"))
+    assert everything.last_day > past  # incidents came after the as-of day
+    data = read_planning(thematic_engine, IncidentFilter("37"), as_of=past)
+    assert data.incidents.end == date(2025, 1, 1)  # the as-of day included
+    assert data.span.last_day <= past and data.span.incidents < everything.incidents
+    # gaps, ranking and optimiser all read that window
+    window = IncidentFilter("37", end=date(2025, 1, 1))
+    bins = hotspots_result(thematic_engine, window).frame.set_index("code")["bin"]
+    covered = read_coverage(thematic_engine, "37", past).communes.set_index("code")["covered"]
+    expected = plan_class(covered, bins.reindex(covered.index).fillna(0))
+    assert data.classes.sort_index().equals(expected.sort_index())
+    ranked = candidates_result(thematic_engine, "37", as_of=past, incidents=window).frame
+    assert data.candidates["code"].tolist() == ranked.head(len(data.candidates))["code"].tolist()
+    html = planning_map(thematic_base, data).save(tmp_path / "planning.html").path.read_text()
+    assert json.dumps("01/01/2024 – 31/12/2024")[1:-1] in html  # the window in the title
+    assert json.dumps("2024 – 31/12/2025")[1:-1] not in html
 
 
 def test_hotspot_data_has_all_three_layers(thematic_engine):
