@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gis.auth import Principal
+if TYPE_CHECKING:  # gis.auth records its own account changes here: no import at run time
+    from gis.auth import Principal
+
+
+def os_actor() -> str:
+    """Who is acting from a shell (the CLI, make demo), as the audit log names them."""
+    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
 
 
 def actor_name(actor: Principal | str) -> str:
-    return actor.username if isinstance(actor, Principal) else actor
+    return actor if isinstance(actor, str) else actor.username
 
 
 def record(
@@ -33,7 +42,7 @@ def record(
         ),
         {
             "actor": actor_name(actor),
-            "token": actor.token_id if isinstance(actor, Principal) else None,
+            "token": None if isinstance(actor, str) else actor.token_id,
             "action": action,
             "entity": entity,
             "id": None if entity_id is None else str(entity_id),

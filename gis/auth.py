@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
+from gis import audit
 from gis.errors import InputError, NotFound, TuquanError
 
 ROLES = ("viewer", "officer", "admin")
@@ -110,8 +111,10 @@ def add_user(
     role: str,
     scope: list[str] | None = None,
     display_name: str | None = None,
+    *,
+    actor: Principal | str | None = None,
 ) -> int:
-    """Create an account; officers need a scope (provinces or communes)."""
+    """Create an account; officers need a scope. With ``actor``, audited in the same commit."""
     _check_role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
@@ -135,6 +138,10 @@ def add_user(
                 sa.text("INSERT INTO user_scope VALUES (:id, :p, :c)"),
                 {"id": user_id, "p": province, "c": commune},
             )
+        if actor is not None:
+            after = {"role": role, "scope": list(scope or []), "display_name": display_name,
+                     "disabled": False}  # fmt: skip
+            audit.record(conn, actor, "create", "app_user", username, None, after)
     return user_id
 
 
@@ -153,15 +160,26 @@ def list_users(engine: Engine) -> list[dict]:
         return [dict(r) for r in rows]
 
 
-def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
-    """Disable (or enable) an account; its tokens stop working at once."""
+def set_disabled(
+    engine: Engine, username: str, disabled: bool = True, *, actor: Principal | str | None = None
+) -> None:
+    """Disable (or enable) an account; its tokens stop working at once. Audited with ``actor``."""
     with engine.begin() as conn:
-        done = conn.execute(
+        was = conn.scalar(
+            sa.text("SELECT disabled FROM app_user WHERE username = :u FOR UPDATE"),
+            {"u": username},
+        )
+        if was is None:
+            raise NotFound(f"no user {username!r}", "see `tuquan users list`")
+        conn.execute(
             sa.text("UPDATE app_user SET disabled = :d WHERE username = :u"),
             {"d": disabled, "u": username},
-        ).rowcount
-    if not done:
-        raise NotFound(f"no user {username!r}", "see `tuquan users list`")
+        )
+        if actor is not None:
+            action = "disable" if disabled else "enable"
+            audit.record(
+                conn, actor, action, "app_user", username, {"disabled": was}, {"disabled": disabled}
+            )
 
 
 def _scope_of(conn: Connection, user_id: int, role: str) -> Scope:
@@ -181,9 +199,9 @@ def _scope_of(conn: Connection, user_id: int, role: str) -> Scope:
 
 def issue_token(
     engine: Engine, username: str, kind: str = "api", ttl: timedelta = SESSION_TTL,
-    name: str | None = None,
+    name: str | None = None, *, actor: Principal | str | None = None,
 ) -> tuple[str, datetime]:  # fmt: skip
-    """A new token for ``username``: the secret (shown once) and its expiry."""
+    """A new token for ``username``: the secret (shown once) and its expiry; audited with actor."""
     if ttl <= timedelta(0):
         raise InputError("a token must expire in the future", "give a positive lifetime")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -194,32 +212,87 @@ def issue_token(
         )
         if user_id is None:
             raise NotFound(f"no active user {username!r}", "see `tuquan users list`")
-        conn.execute(
+        token_id = conn.scalar(
             sa.text(
                 "INSERT INTO api_token (user_id, kind, name, prefix, token_hash, expires_at) "
-                "VALUES (:id, :k, :n, :p, :h, :e)"
+                "VALUES (:id, :k, :n, :p, :h, :e) RETURNING id"
             ),
             {"id": user_id, "k": kind, "n": name, "p": secret[:10], "h": hash_token(secret),
              "e": expires},
         )  # fmt: skip
+        if actor is not None:
+            after = {"user": username, "kind": kind, "name": name, "prefix": secret[:10],
+                     "expires_at": expires}  # fmt: skip
+            audit.record(conn, actor, "create", "api_token", token_id, None, after)
     return secret, expires
 
 
-def revoke_token(engine: Engine, prefix_or_secret: str) -> int:
-    """Revoke the token(s) whose secret or shown prefix matches; returns how many."""
+def revoke_token(
+    engine: Engine, prefix_or_secret: str, *, actor: Principal | str | None = None
+) -> int:
+    """Revoke the token(s) whose secret or shown prefix matches; returns how many.
+
+    With ``actor``, each revoked token gets its audit row in the same transaction.
+    """
+    return _revoke(engine, None, hash_token(prefix_or_secret), prefix_or_secret[:10], actor)
+
+
+def revoke_token_id(engine: Engine, token_id: int, *, actor: Principal | str | None = None) -> int:
+    """Revoke the token with this id (as `tuquan tokens list` shows it)."""
+    return _revoke(engine, token_id, None, None, actor)
+
+
+def _revoke(
+    engine: Engine,
+    token_id: int | None,
+    token_hash: str | None,
+    prefix: str | None,
+    actor: Principal | str | None,
+) -> int:
     with engine.begin() as conn:
-        done = conn.execute(
+        rows = conn.execute(
             sa.text(
-                "UPDATE api_token SET revoked_at = now() WHERE revoked_at IS NULL "
-                "AND (token_hash = :h OR prefix = :p)"
+                "UPDATE api_token t SET revoked_at = now() FROM app_user u WHERE u.id = t.user_id "
+                "AND t.revoked_at IS NULL AND (t.id = :id OR t.token_hash = :h OR t.prefix = :p) "
+                "RETURNING t.id, t.prefix, t.name, u.username, t.revoked_at"
             ),
-            {"h": hash_token(prefix_or_secret), "p": prefix_or_secret[:10]},
-        ).rowcount
-    if not done:
-        raise NotFound(
-            "no active token matches", "give the token or the prefix `tuquan tokens list` shows"
-        )
-    return done
+            {"id": token_id, "h": token_hash, "p": prefix},
+        ).all()
+        if not rows:
+            raise NotFound(
+                "no active token matches",
+                "give the token, its prefix or the id `tuquan tokens list` shows",
+            )
+        for row in rows if actor is not None else ():
+            audit.record(
+                conn, actor, "revoke", "api_token", row.id, {"revoked_at": None},
+                {"revoked_at": row.revoked_at, "prefix": row.prefix, "user": row.username,
+                 "name": row.name},
+            )  # fmt: skip
+    return len(rows)
+
+
+def list_tokens(
+    engine: Engine, username: str | None = None, active_only: bool = False
+) -> list[dict]:
+    """Tokens (newest first) with their owner, dates and state — never the secret or its hash."""
+    with engine.connect() as conn:
+        if username is not None and not conn.scalar(
+            sa.text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}
+        ):
+            raise NotFound(f"no user {username!r}", "see `tuquan users list`")
+        rows = conn.execute(
+            sa.text(
+                "SELECT t.id, t.prefix, t.name, t.kind, u.username AS user, t.created_at, "
+                "t.expires_at, t.revoked_at, t.last_used_at, CASE WHEN t.revoked_at IS NOT NULL "
+                "THEN 'revoked' WHEN t.expires_at <= now() THEN 'expired' ELSE 'active' END "
+                "AS state FROM api_token t JOIN app_user u ON u.id = t.user_id "
+                "WHERE (CAST(:u AS text) IS NULL OR u.username = :u) AND (NOT :active OR "
+                "(t.revoked_at IS NULL AND t.expires_at > now())) ORDER BY t.id DESC"
+            ),
+            {"u": username, "active": active_only},
+        ).mappings()
+        return [dict(r) for r in rows]
 
 
 def principal_for_token(engine: Engine, secret: str) -> Principal:
@@ -256,26 +329,50 @@ def _dummy_hash() -> str:
 
 
 LOCKOUT_FAILURES = 5
+LOCKOUT_CLIENT_FAILURES = 20  # per address: an office behind one NAT still logs in
 LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+def _recent_failures(conn: Connection, username: str, client: str | None) -> tuple[int, int]:
+    """Failed logins in the window: for this name (since its last success), from this address.
+
+    The address count is not reset by a success: one valid account must not let an attacker
+    go on trying a password across many other names.
+    """
+    row = conn.execute(
+        sa.text(
+            "SELECT count(*) FILTER (WHERE username = :u AND at > coalesce((SELECT max(at) "
+            "FROM login_attempt WHERE username = :u AND succeeded), '-infinity')) AS by_name, "
+            "count(*) FILTER (WHERE client = :c) AS by_client FROM login_attempt "
+            "WHERE NOT succeeded AND at > now() - CAST(:w AS interval) "
+            "AND (username = :u OR client = :c)"
+        ),
+        {"u": username, "c": client, "w": f"{int(LOCKOUT_WINDOW.total_seconds())} seconds"},
+    ).one()
+    return row.by_name, row.by_client
 
 
 def login(
     engine: Engine, username: str, password: str, client: str | None = None
 ) -> tuple[str, datetime]:
-    """Check a password and issue a session token; repeated failures lock the name out."""
+    """Check a password and issue a session token.
+
+    Repeated failures lock the name out, and many failures from one client address lock
+    that address out (whatever names it tries), both for ``LOCKOUT_WINDOW``.
+    """
+    wait = f"wait {int(LOCKOUT_WINDOW.total_seconds() // 60)} minutes"
     with engine.begin() as conn:
-        failures = conn.scalar(
-            sa.text(
-                "SELECT count(*) FROM login_attempt WHERE username = :u AND NOT succeeded "
-                "AND at > now() - CAST(:w AS interval) AND at > coalesce((SELECT max(at) "
-                "FROM login_attempt WHERE username = :u AND succeeded), '-infinity')"
-            ),
-            {"u": username, "w": f"{int(LOCKOUT_WINDOW.total_seconds())} seconds"},
-        )
-        if failures >= LOCKOUT_FAILURES:
+        by_name, by_client = _recent_failures(conn, username, client)
+        if by_name >= LOCKOUT_FAILURES:
             raise TooManyAttempts(
                 f"too many failed logins for {username!r}",
-                f"wait {int(LOCKOUT_WINDOW.total_seconds() // 60)} minutes",
+                wait,
+                int(LOCKOUT_WINDOW.total_seconds()),
+            )
+        if client is not None and by_client >= LOCKOUT_CLIENT_FAILURES:
+            raise TooManyAttempts(
+                f"too many failed logins from {client}",
+                f"{wait}, or ask an administrator if several people share this address",
                 int(LOCKOUT_WINDOW.total_seconds()),
             )
         row = conn.execute(

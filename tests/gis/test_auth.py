@@ -94,3 +94,26 @@ def test_audit_log_is_append_only(units):
     ):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), units.begin() as conn:
             conn.execute(sa.text(statement))
+
+
+def test_one_address_trying_many_names_is_throttled(units, monkeypatch):
+    """Failures are counted per client address too, whatever names it tries; a success does
+    not reset the address's count, and another address is not affected."""
+    monkeypatch.setattr(auth, "LOCKOUT_CLIENT_FAILURES", 4)
+    auth.add_user(units, "real", PASSWORD, "viewer")
+    for i in range(3):
+        with pytest.raises(auth.NotAuthenticated):
+            auth.login(units, f"guess{i}", PASSWORD, client="198.51.100.7")
+    auth.login(units, "real", PASSWORD, client="198.51.100.7")  # below the limit: works
+    with pytest.raises(auth.NotAuthenticated):
+        auth.login(units, "guess3", PASSWORD, client="198.51.100.7")
+    with pytest.raises(auth.TooManyAttempts, match=r"198\.51\.100\.7") as refused:
+        auth.login(units, "real", PASSWORD, client="198.51.100.7")  # even the right password
+    assert refused.value.retry_after_s == int(auth.LOCKOUT_WINDOW.total_seconds())
+    assert auth.login(units, "real", PASSWORD, client="203.0.113.9")[0].startswith("tq_")
+    assert auth.login(units, "real", PASSWORD)[0]  # no address known: the name limit only
+    with units.connect() as conn:  # a refused try is not even checked against the password
+        tries = conn.scalar(
+            sa.text("SELECT count(*) FROM login_attempt WHERE client = '198.51.100.7'")
+        )
+    assert tries == 5

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from datetime import timedelta
@@ -21,7 +20,7 @@ tokens_app = typer.Typer(help="Mã truy cập / API tokens for scripts.", no_arg
 
 def cli_actor() -> str:
     """Who is acting from the command line, for the audit log."""
-    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
+    return audit.os_actor()
 
 
 @users_app.command("add")
@@ -45,18 +44,8 @@ def users_add(
             )
     else:
         password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
-    engine = context.engine()
-    auth.add_user(engine, username, password, role, scope, display_name)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            cli_actor(),
-            "create",
-            "app_user",
-            username,
-            None,
-            {"role": role, "scope": scope or []},
-        )
+    auth.add_user(context.engine(), username, password, role, scope, display_name,
+                  actor=cli_actor())  # fmt: skip
     context.console.print(f"[green]created[/] {username} ({role})")
 
 
@@ -79,10 +68,7 @@ def users_list() -> None:
 @users_app.command("disable")
 def users_disable(username: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Disable an account: its tokens stop working at once."""
-    engine = context.engine()
-    auth.set_disabled(engine, username, True)
-    with engine.begin() as conn:
-        audit.record(conn, cli_actor(), "disable", "app_user", username)
+    auth.set_disabled(context.engine(), username, True, actor=cli_actor())
     context.console.print(f"[yellow]disabled[/] {username}")
 
 
@@ -93,29 +79,43 @@ def tokens_create(
     days: Annotated[int, typer.Option(min=1, max=366, help="days until it expires")] = 30,
 ) -> None:
     """Create an API token (shown once; only its hash is kept)."""
-    engine = context.engine()
-    secret, expires = auth.issue_token(engine, username, "api", timedelta(days=days), name)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            cli_actor(),
-            "create",
-            "api_token",
-            secret[:10],
-            None,
-            {"user": username, "name": name, "expires_at": expires},
-        )
+    secret, expires = auth.issue_token(
+        context.engine(), username, "api", timedelta(days=days), name, actor=cli_actor()
+    )
     context.console.print(f"token for {username}, expires {expires:%Y-%m-%d %H:%M} UTC:")
     context.console.print(secret, highlight=False, soft_wrap=True)
 
 
+@tokens_app.command("list")
+def tokens_list(
+    user: Annotated[str | None, typer.Option(help="only this account's tokens")] = None,
+    active: Annotated[bool, typer.Option("--active", help="only tokens still usable")] = False,
+) -> None:
+    """Show the tokens (id, prefix, owner, dates, state); never a secret."""
+    table = Table("id", "prefix", "name", "kind", "user", "created", "expires", "last used",
+                  "state")  # fmt: skip
+    for t in auth.list_tokens(context.engine(), user, active):
+        state = t["state"]
+        if state == "revoked":
+            state = f"[red]revoked[/] {t['revoked_at']:%Y-%m-%d %H:%M}"
+        table.add_row(
+            str(t["id"]), t["prefix"], t["name"] or "", t["kind"], t["user"],
+            f"{t['created_at']:%Y-%m-%d %H:%M}", f"{t['expires_at']:%Y-%m-%d %H:%M}",
+            f"{t['last_used_at']:%Y-%m-%d %H:%M}" if t["last_used_at"] else "—", state,
+        )  # fmt: skip
+    context.console.print(table)
+
+
 @tokens_app.command("revoke")
-def tokens_revoke(token: Annotated[str, typer.Argument(help="the token or its prefix")]) -> None:
+def tokens_revoke(
+    token: Annotated[str, typer.Argument(help="the token, its prefix, or its id (tokens list)")],
+) -> None:
     """Revoke a token at once."""
     engine = context.engine()
-    count = auth.revoke_token(engine, token)
-    with engine.begin() as conn:
-        audit.record(conn, cli_actor(), "revoke", "api_token", token[:10])
+    if token.isdigit():
+        count = auth.revoke_token_id(engine, int(token), actor=cli_actor())
+    else:
+        count = auth.revoke_token(engine, token, actor=cli_actor())
     context.console.print(f"[yellow]revoked[/] {count} token(s)")
 
 
