@@ -7,7 +7,8 @@ import logging
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from gis import auth, errors
@@ -61,8 +62,23 @@ def status_of(exc: errors.TuquanError) -> int:
     return next(code for cls, code in STATUS if isinstance(exc, cls))
 
 
+def _where(request: Request) -> str:
+    return "query" if request.method in ("GET", "HEAD") else "body"
+
+
+def _field_errors(request: Request, exc: errors.TuquanError) -> dict:
+    """``errors`` naming the inputs of an InputError that knows them (else nothing)."""
+    names = exc.fields if isinstance(exc, errors.InputError) else ()
+    where = _where(request)
+    return (
+        {"errors": [{"field": n, "in": where, "message": exc.message} for n in names]}
+        if names
+        else {}
+    )
+
+
 async def _domain(request: Request, exc: errors.TuquanError) -> JSONResponse:
-    response = problem(status_of(exc), exc.message, exc.hint)
+    response = problem(status_of(exc), exc.message, exc.hint, **_field_errors(request, exc))
     if isinstance(exc, auth.NotAuthenticated):
         response.headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, auth.TooManyAttempts):
@@ -70,14 +86,18 @@ async def _domain(request: Request, exc: errors.TuquanError) -> JSONResponse:
     return response
 
 
-async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+def _invalid(status: int, exc: RequestValidationError) -> JSONResponse:
     fields = [
         {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
          "in": e["loc"][0] if e["loc"] else None, "message": e["msg"]}
         for e in exc.errors()
     ]  # fmt: skip
     names = ", ".join(f["field"] for f in fields) or "request"
-    return problem(422, f"invalid {names}", "see 'errors' for each field", errors=fields)
+    return problem(status, f"invalid {names}", "see 'errors' for each field", errors=fields)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return _invalid(422, exc)
 
 
 async def _http(request: Request, exc: HTTPException) -> JSONResponse:
@@ -101,6 +121,45 @@ async def _database_down(request: Request, exc: sa.exc.OperationalError) -> JSON
     return problem(503, "the database is unavailable", "retry in a few seconds")
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, not the caller's fault: the traceback stays in the server's log, the answer
+    # says nothing of the code. This handler runs outside the app's middleware (Starlette's
+    # ServerErrorMiddleware), so it adds the security headers itself.
+    from api.hardening import secure  # hardening imports this module
+
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    response = problem(
+        500,
+        "an unexpected error occurred on the server; nothing was changed by this request",
+        "try again later; if it happens again, tell the administrator the time of the request",
+    )
+    secure(response.headers, request.scope)
+    return response
+
+
+class OgcRoute(APIRoute):
+    """A route of OGC API – Features: an invalid query parameter is 400, not 422.
+
+    OGC API – Features Core (/req/core/query-param-invalid, /query-param-unknown) wants 400
+    for a parameter value the server cannot use; the problem names it in ``errors``.
+    """
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return _invalid(400, exc)
+            except errors.InputError as exc:
+                if status_of(exc) != 422:
+                    raise
+                return problem(400, exc.message, exc.hint, **_field_errors(request, exc))
+
+        return route_handler
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(errors.TuquanError, _domain)
@@ -109,3 +168,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(sa.exc.DataError, _bad_value)
     app.add_exception_handler(sa.exc.OperationalError, _database_down)
     app.add_exception_handler(sa.exc.InterfaceError, _database_down)
+    app.add_exception_handler(Exception, _unexpected)

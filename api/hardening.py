@@ -112,6 +112,15 @@ def cross_site(scope: Scope, headers: Headers) -> bool:
     return sent.lower() != own_origin(scope, headers)
 
 
+def secure(out: MutableHeaders, scope: Scope) -> None:
+    """Add the security headers of a response to ``scope`` (those already set are kept)."""
+    for name, value in HEADERS.items():
+        out.setdefault(name, value)
+    out.setdefault(CSP, DOCS_CSP if scope["path"] in DOCS_PATHS else PAGE_CSP)
+    if scope.get("scheme") == "https":
+        out.setdefault("strict-transport-security", "max-age=31536000")
+
+
 class SecurityHeaders:
     """ASGI middleware: the headers above on every response; cross-site writes refused.
 
@@ -129,17 +138,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        https = scope.get("scheme") == "https"
-        default_csp = DOCS_CSP if scope["path"] in DOCS_PATHS else PAGE_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                out = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    out.setdefault(name, value)
-                out.setdefault(CSP, default_csp)
-                if https:
-                    out.setdefault("strict-transport-security", "max-age=31536000")
+                secure(MutableHeaders(scope=message), scope)
             await send(message)
 
         bearer = headers.get("authorization", "").lower().startswith("bearer ")

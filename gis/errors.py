@@ -28,7 +28,25 @@ class NotFound(TuquanError):
 
 
 class InputError(TuquanError):
-    """A file or value given by the user is unusable."""
+    """A file or value given by the user is unusable; ``field`` names it when known.
+
+    ``field`` is the name of the input as the caller sent it (a form or query field:
+    ``kind``, ``bbox``), or a tuple of names when several together are wrong (``lon``,
+    ``lat``); the API lists them in the problem's ``errors``.
+    """
+
+    def __init__(
+        self, message: str, hint: str | None = None, field: str | tuple[str, ...] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.field = field
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The names of the wrong inputs (empty when unknown)."""
+        if self.field is None:
+            return ()
+        return (self.field,) if isinstance(self.field, str) else tuple(self.field)
 
 
 class ChecksumMismatch(InputError):
