@@ -15,6 +15,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from gis import audit
 from gis.errors import InputError
 
 STAGING_COLUMNS = ("code", "level", "parent_code", "name", "full_name", "name_en", "unit_type")
@@ -170,14 +171,28 @@ RETURNING (xmax = 0) AS inserted
 """
 
 
+def _unit_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(sa.text("SELECT level, count(*) FROM admin_unit GROUP BY level")).all()
+    return {level: n for level, n in rows}
+
+
 def store_units(
-    conn: Connection, units: gpd.GeoDataFrame, source: SourceRecord, repairs: list[dict]
+    conn: Connection,
+    units: gpd.GeoDataFrame,
+    source: SourceRecord,
+    repairs: list[dict],
+    actor: str | None = None,
 ) -> LoadResult:
-    """Upsert ``units`` (with a ``level`` column) and record the load; idempotent."""
+    """Upsert ``units`` (with a ``level`` column) and record the load; idempotent.
+
+    A load that changes something is in the audit log (``actor``, by default the shell user)
+    with its files and their sha256 and the unit counts before and after.
+    """
     codes = units["code"].tolist()
     previous = _already_loaded(conn, source, codes)
     if previous is not None:
         return LoadResult(previous, {}, {}, unchanged=True, repairs=repairs)
+    counts_before = _unit_counts(conn)
     source_id = conn.execute(
         sa.text(
             "INSERT INTO boundary_source (name, level, province_code, origin, commit, files, "
@@ -217,6 +232,14 @@ def store_units(
             inserted[level] = sum(flags)
             updated[level] = len(flags) - sum(flags)
     _provinces_from_communes(conn)
+    after = {"units": _unit_counts(conn), "name": source.name, "level": source.level,
+             "province_code": source.province_code, "origin": source.origin,
+             "commit": source.commit, "files": source.files, "features": len(codes),
+             "inserted": inserted, "updated": updated, "repairs": len(repairs)}  # fmt: skip
+    audit.record(
+        conn, actor or audit.os_actor(), "load", "boundary_source", source_id,
+        {"units": counts_before}, after,
+    )  # fmt: skip
     return LoadResult(source_id, inserted, updated, repairs=repairs)
 
 

@@ -7,6 +7,7 @@ pairs are refused by row, and the database is left as it was.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from gis import audit
 from gis.errors import InputError
 
 REQUIRED = ("code", "population", "year")
@@ -66,8 +68,14 @@ def _refuse(path: Path, what: str, rows: pd.Series, hint: str) -> None:
     raise InputError(f"{path.name}: {what} on line(s) {shown}{more}", hint)
 
 
-def load_population(engine: Engine, path: Path, source: str | None = None) -> PopulationLoad:
-    """Load (insert or replace) population figures per commune and year from a file."""
+def load_population(
+    engine: Engine, path: Path, source: str | None = None, actor: str | None = None
+) -> PopulationLoad:
+    """Load (insert or replace) population figures per commune and year from a file.
+
+    Audited in the same transaction under ``actor`` (by default the shell user): the file,
+    its sha256 and the population rows before and after.
+    """
     path = Path(path)
     frame = _read(path)
     population = pd.to_numeric(frame["population"].str.replace(r"[\s,.]", "", regex=True),
@@ -98,6 +106,7 @@ def load_population(engine: Engine, path: Path, source: str | None = None) -> Po
                 unknown,
                 "use the current (2025) commune codes; load their boundaries first",
             )
+        rows_before = conn.scalar(sa.text("SELECT count(*) FROM population"))
         existing = conn.scalar(
             sa.text(
                 "SELECT count(*) FROM population p JOIN unnest(CAST(:c AS text[]), "
@@ -120,6 +129,15 @@ def load_population(engine: Engine, path: Path, source: str | None = None) -> Po
                 "source": source or path.name,
             },
         )
+        after = {"rows": conn.scalar(sa.text("SELECT count(*) FROM population")),
+                 "file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                 "source": source or path.name, "file_rows": len(frame),
+                 "inserted": len(frame) - existing, "updated": existing,
+                 "years": sorted(int(y) for y in frame["year"].unique())}  # fmt: skip
+        audit.record(
+            conn, actor or audit.os_actor(), "import", "population", path.name,
+            {"rows": rows_before}, after,
+        )  # fmt: skip
     return PopulationLoad(
         path.name, len(frame), len(frame) - existing, existing, sorted(frame["year"].unique())
     )

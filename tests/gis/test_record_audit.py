@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 
 import pytest
+import sqlalchemy as sa
 
 from gis import audit
 from gis.auth import Principal, Scope
@@ -68,3 +69,53 @@ def test_a_principal_stays_in_scope(records_engine, locator):
         snapshot(records_engine, "site", "site_status_history", "incident", "audit_log") == before
     )
     assert get_site(records_engine, site["id"], actor=inside)["id"] == site["id"]
+
+
+def _log(engine, entity: str) -> list[dict]:
+    return sorted(audit.entries(engine, entity=entity, limit=500), key=lambda e: e["id"])
+
+
+def test_boundary_loads_and_population_imports_are_audited(
+    blank_engine, blank_url, settings_for, tmp_path
+):
+    """One audit row per load that changes something, written in the load's transaction:
+    who, which files with their sha256, and the counts before and after."""
+    import hashlib
+
+    from gis.boundaries import fetch_boundaries
+    from gis.errors import InputError
+    from gis.population import load_population
+
+    fetch_boundaries(blank_engine, settings_for(blank_url), "37")
+    loads = _log(blank_engine, "boundary_source")
+    assert loads and all(e["actor"] == f"cli:{getpass.getuser()}" for e in loads)
+    assert all(e["action"] == "load" for e in loads)
+    first, last = loads[0], loads[-1]
+    assert first["before"] == {"units": {}}
+    assert last["after"]["units"] == {"province": 1, "commune": 129}
+    for entry in loads:
+        assert entry["after"]["files"] and all(
+            len(sha) == 64 for sha in entry["after"]["files"].values()
+        )
+    fetch_boundaries(blank_engine, settings_for(blank_url), "37")  # unchanged: nothing written
+    assert len(_log(blank_engine, "boundary_source")) == len(loads)
+
+    with blank_engine.connect() as conn:
+        codes = conn.scalars(
+            sa.text("SELECT code FROM admin_unit WHERE level = 'commune' ORDER BY code LIMIT 2")
+        ).all()
+    good = tmp_path / "dan_so.csv"
+    good.write_text(f"code,population,year\n{codes[0]},12000,2024\n{codes[1]},9000,2024\n")
+    load_population(blank_engine, good, actor="cli:planner")
+    (entry,) = _log(blank_engine, "population")
+    assert (entry["actor"], entry["action"], entry["entity_id"]) == (
+        "cli:planner", "import", "dan_so.csv",
+    )  # fmt: skip
+    assert entry["before"] == {"rows": 0} and entry["after"]["rows"] == 2
+    assert entry["after"]["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert (entry["after"]["inserted"], entry["after"]["updated"]) == (2, 0)
+    bad = tmp_path / "sai.csv"
+    bad.write_text(f"code,population,year\n{codes[0]},1,2024\n99999,5,2024\n")
+    with pytest.raises(InputError, match="99999"):
+        load_population(blank_engine, bad)
+    assert len(_log(blank_engine, "population")) == 1  # refused: neither change nor row
