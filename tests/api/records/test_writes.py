@@ -180,3 +180,27 @@ def test_collections_follow_the_writes(write_clients, write_setup):
           status="replicated", components=[1, 4])  # fmt: skip
     now = coverage()
     assert now["covered"] is True and now["components"] == "1,4" and now["status"] == "replicated"
+
+
+def test_ogc_datetime_without_offset_is_vietnam_time(write_clients, write_setup):
+    officer, engine = write_clients["officer37"], write_setup.engine
+    lon, lat, _ = _inner_point(engine, "37")
+    # 02:00 on 10 June in Vietnam is 19:00 UTC on 9 June: a UTC reading puts it a day early
+    body = {"occurred_at": "2024-06-10T02:00:00+07:00", "category": "crime", "lon": lon,
+            "lat": lat, "external_ref": "VV-TZ-0200"}  # fmt: skip
+    made = officer.post("/incidents", json=body)
+    assert made.status_code == 201, made.text
+    incident_id = str(made.json()["id"])
+
+    def found(when: str) -> bool:
+        r = officer.get("/collections/incidents/items", params={"datetime": when, "limit": 1000})
+        assert r.status_code == 200, r.text
+        return incident_id in {str(f["id"]) for f in r.json()["features"]}
+
+    assert found("2024-06-10")  # the whole local day
+    assert not found("2024-06-09")
+    assert found("2024-06-10/2024-06-10") and not found("2024-06-08/2024-06-09")
+    assert found("2024-06-10T01:30:00/2024-06-10T02:30:00")  # naive: local
+    assert not found("2024-06-10T01:30:00Z/..")  # an explicit Z is kept: 08:30 local
+    assert found("2024-06-09T18:30:00Z/2024-06-09T19:30:00Z")
+    assert found("2024-06-10T02:00:00")  # an instant, local
