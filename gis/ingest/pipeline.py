@@ -23,7 +23,7 @@ from gis.ingest import writer
 from gis.ingest.dedupe import ReferenceLog
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
 from gis.ingest.locate import Locator
-from gis.ingest.prepare import prepare_incidents, prepare_sites
+from gis.ingest.prepare import file_warnings, prepare_incidents, prepare_sites
 from gis.ingest.readers import open_table
 from gis.ingest.report import ProblemLog, RowProblem
 from gis.ingest.scope import keep_in_scope
@@ -195,6 +195,9 @@ def import_file(
     if log.errors:  # the header is unusable: nothing to read
         result.seconds = time.perf_counter() - started
         return result
+    labels = {f.key: f.label for f in fields_for(kind)}
+    for key, message in file_warnings(kind, columns):
+        log.add(RowProblem(table.header_row, labels[key], None, message, "warning"))
     ctx = Context(
         kind=kind, headers=table.headers, columns=columns,
         locator=locator or Locator(engine), source=options.source, synthetic=options.synthetic,

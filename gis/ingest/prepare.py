@@ -27,9 +27,32 @@ COMPONENTS_HELP = (
     "không rõ nội dung / unknown components: numbers 1–5 or names separated by commas "
     "(e.g. '1, 2, 4' or 'tội phạm; tệ nạn xã hội'), or 'tất cả' for all five"
 )
+ALL_FIVE = "ghi nhận đủ 5 nội dung / recorded with all five components (1–5, the '5 tự quản' model)"
+NO_COMPONENTS_COLUMN = (
+    "không có cột nội dung tự quản / no components column: every site is " + ALL_FIVE
+    + "; add a 'Nội dung tự quản' column (e.g. '1, 2, 4') for sites that run fewer"
+)  # fmt: skip
+EMPTY_COMPONENTS = (
+    "ô trống / empty cell: " + ALL_FIVE + "; write the numbers (e.g. '1, 2, 4') if it runs fewer"
+)
+NO_REF_COLUMN = (
+    "không có cột mã / no reference column: re-importing a corrected file will add new rows "
+    "instead of updating: add a '{example}'/'ref' column"
+)
+REF_EXAMPLE = {"sites": "Mã mô hình", "incidents": "Mã vụ việc"}
 STATUS_BEFORE_START = (
     "ngày chuyển trạng thái trước ngày bắt đầu / the status date is before the start date"
 )
+
+
+def file_warnings(kind: str, columns: dict[str, int]) -> list[tuple[str, str]]:
+    """(field, message) for what a file leaves to defaults: its rows import, but say so."""
+    warnings = []
+    if "ref" not in columns:
+        warnings.append(("ref", NO_REF_COLUMN.format(example=REF_EXAMPLE[kind])))
+    if kind == "sites" and "components" not in columns:
+        warnings.append(("components", NO_COMPONENTS_COLUMN))
+    return warnings
 
 
 def _when(checks: Checks, ctx: Context, chunk: pd.DataFrame, key: str, required: bool):
@@ -107,6 +130,8 @@ def prepare_sites(chunk: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, pd.D
         parsed = map_distinct(cells, vocab.parse_components).to_numpy(dtype=object)
         checks.flag(missing(parsed) & (cells != "").to_numpy(), ctx.label("components"), cells,
                     COMPONENTS_HELP)  # fmt: skip
+        checks.flag((cells == "").to_numpy(), ctx.label("components"), None, EMPTY_COMPONENTS,
+                    "warning")  # fmt: skip
         given = ~missing(parsed)
         components[given] = ["{" + ",".join(map(str, p)) + "}" for p in parsed[given]]
     started = _when(checks, ctx, chunk, "started_on", required=False)

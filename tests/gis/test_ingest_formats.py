@@ -98,3 +98,81 @@ def test_encoding_and_delimiter_detection():
     assert detect_delimiter(["a;b;c", "1;2,5;3"]) == ";"
     assert detect_delimiter(["a\tb", "1\t2"]) == "\t"
     assert detect_delimiter(["a,b,c", "1,2,3"]) == ","
+
+
+def _feature(props: dict, lon: float | None = None, lat: float | None = None) -> dict:
+    point = None if lon is None else {"type": "Point", "coordinates": [lon, lat]}
+    return {"type": "Feature", "geometry": point, "properties": props}
+
+
+def test_sites_from_geojson(records_engine, locator, tmp_path):
+    import json
+
+    from gis.sites import list_sites
+
+    path = tmp_path / "mo_hinh.geojson"
+    features = [
+        _feature({"ma": "MH-01", "ten": "Mô hình phường Hoa Lư", "loai": "Xã, phường",
+                  "noi_dung": "Tất cả", "trang_thai": "Nhân rộng", "ngay_bat_dau": "15/04/2020",
+                  "dia_chi": "Phường Hoa Lư, tỉnh Ninh Bình"}, 105.95663, 20.26707),
+        _feature({"ma": "MH-02", "ten": "Dòng họ Đinh tự quản", "loai": "Dòng họ",
+                  "noi_dung": "1, 2, 5", "trang_thai": "Thí điểm", "ngay_bat_dau": "01/06/2022",
+                  "dia_chi": "xã Gia Viễn, tỉnh Ninh Bình"}),  # no geometry: geocoded
+        _feature({"ma": "MH-03", "ten": "Thôn Đông tự quản", "loai": "Thôn, tổ dân phố",
+                  "noi_dung": "", "trang_thai": "Nhân rộng", "ngay_bat_dau": "01/01/2023",
+                  "dia_chi": ""}, 106.1229, 20.10468),
+    ]  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    result = import_file(records_engine, path, "sites", locator=locator)
+    assert result.format == "geojson" and result.written, list(result.problems)
+    assert (result.rows_total, result.inserted) == (3, 3)
+    assert result.columns["ref"] == "ma" and result.columns["components"] == "noi_dung"
+    sites = {s["ref"]: s for s in list_sites(records_engine)}
+    assert {ref: s["commune_code"] for ref, s in sites.items()} == {
+        "MH-01": "14329", "MH-02": "14464", "MH-03": "14638",
+    }  # fmt: skip
+    assert sites["MH-01"]["kind"] == "commune" and sites["MH-01"]["status"] == "replicated"
+    assert sites["MH-02"]["kind"] == "clan" and sites["MH-02"]["components"] == [1, 2, 5]
+    assert sites["MH-02"]["status"] == "pilot"
+    assert sites["MH-03"]["kind"] == "village"
+    # An empty components cell keeps the "5 tự quản" default and says so, on its feature.
+    assert sites["MH-03"]["components"] == [1, 2, 3, 4, 5]
+    [warning] = list(result.problems)
+    assert (warning.row, warning.column, warning.severity) == (3, "noi_dung", "warning")
+    assert "all five components" in warning.message
+    again = import_file(records_engine, path, "sites", locator=locator)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_sites_without_components_column_get_all_five_and_the_report_says_so(
+    records_engine, locator, tmp_path
+):
+    from gis.sites import list_sites
+
+    path = tmp_path / "mo_hinh.csv"
+    path.write_text(
+        "Mã mô hình,Tên mô hình,Loại mô hình,Địa chỉ\n"
+        'MH-01,Mô hình xã Gia Viễn,"Xã, phường","xã Gia Viễn, tỉnh Ninh Bình"\n'
+        'MH-02,Dòng họ Phạm tự quản,Dòng họ,"xã Kim Sơn, tỉnh Ninh Bình"\n',
+        encoding="utf-8",
+    )
+    result = import_file(records_engine, path, "sites", locator=locator)
+    assert result.written and result.inserted == 2
+    assert [s["components"] for s in list_sites(records_engine)] == [[1, 2, 3, 4, 5]] * 2
+    # Once per file, on the header row, not once per row.
+    [warning] = list(result.problems)
+    assert (warning.row, warning.column, warning.severity) == (
+        1, "Nội dung tự quản / components", "warning",
+    )  # fmt: skip
+    assert "no components column" in warning.message and "all five" in warning.message
+    report = result.problems.write(tmp_path / "loi.csv", result.summary())
+    assert "no components column" in report.read_text(encoding="utf-8-sig")
+    # With the column and every cell filled: no warning.
+    filled = tmp_path / "mo_hinh_day_du.csv"
+    filled.write_text(
+        "Mã mô hình,Tên mô hình,Loại mô hình,Nội dung tự quản,Địa chỉ\n"
+        'MH-01,Mô hình xã Gia Viễn,"Xã, phường","1, 4","xã Gia Viễn, tỉnh Ninh Bình"\n',
+        encoding="utf-8",
+    )
+    result = import_file(records_engine, filled, "sites", locator=locator)
+    assert result.updated == 1 and list(result.problems) == []

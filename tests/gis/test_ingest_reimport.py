@@ -55,11 +55,46 @@ def test_files_without_references_are_still_idempotent(records_engine, locator, 
         '12/03/2024,Trộm cắp,"phường Hoa Lư, tỉnh Ninh Bình"\n',
         encoding="utf-8",
     )
-    assert import_file(records_engine, path, "incidents", locator=locator).inserted == 2
+    first = import_file(records_engine, path, "incidents", locator=locator)
+    assert first.inserted == 2
     again = import_file(records_engine, path, "incidents", locator=locator)
     assert (again.inserted, again.unchanged) == (0, 2)
     refs = incidents_by_ref(records_engine)
     assert all(ref.startswith("auto:") for ref in refs)
+    # ...but a corrected row is another row: the report warns once, on the header row.
+    for result in (first, again):
+        [warning] = list(result.problems)
+        assert (warning.row, warning.column, warning.severity) == (
+            1, "Mã vụ việc / reference", "warning",
+        )  # fmt: skip
+        assert "re-importing a corrected file will add new rows" in warning.message
+        assert "'Mã vụ việc'/'ref' column" in warning.message
+    corrected = tmp_path / "no_refs_v2.csv"
+    corrected.write_text(
+        path.read_text(encoding="utf-8").replace("Trộm cắp", "Cướp giật", 1), "utf-8"
+    )
+    assert import_file(records_engine, corrected, "incidents", locator=locator).inserted == 1
+    assert count(records_engine, "SELECT count(*) FROM incident") == 3
+
+
+def test_no_reference_warning_for_sites_and_none_with_a_reference(
+    records_engine, locator, tmp_path
+):
+    path = tmp_path / "sites_no_ref.csv"
+    path.write_text(
+        "Tên mô hình,Loại mô hình,Nội dung tự quản,Địa chỉ\n"
+        'Mô hình xã Gia Viễn,"Xã, phường",Tất cả,"xã Gia Viễn, tỉnh Ninh Bình"\n',
+        encoding="utf-8",
+    )
+    result = import_file(records_engine, path, "sites", locator=locator)
+    assert result.written and result.inserted == 1
+    [warning] = list(result.problems)
+    assert warning.column == "Mã mô hình / reference" and warning.severity == "warning"
+    assert "'Mã mô hình'/'ref' column" in warning.message
+    with_refs = import_file(
+        records_engine, DATA / "incidents_utf8.csv", "incidents", locator=locator
+    )
+    assert not [p for p in with_refs.problems if "no reference column" in p.message]
 
 
 def test_dry_run_counts_but_writes_nothing(records_engine, locator):
