@@ -4,12 +4,21 @@ A tile's layer is the collection, its attributes the collection's properties (st
 components, Gi* bin… for styling). Geometry is simplified to half the tile's pixel size
 (collapsed rings kept) before projection and clipping, so a national layer stays light and
 fast at every zoom.
+
+Rendered tiles are kept in memory (``TILE_CACHE``) under a key that holds the data
+version — the boundary version, the ``data_change`` log that every write to an input
+table fills, the day, and the stored results the collection is bound to — and the
+audience: a write or a new analysis makes the old tiles unreachable, and nobody gets a
+tile made for someone else.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,6 +26,7 @@ from sqlalchemy.engine import Engine
 from gis.errors import InputError
 from gis.features import Collection, visible_source
 from gis.privacy import EVERYONE, Audience
+from gis.results import canonical, inputs_state
 
 EXTENT = 4096  # tile coordinate space
 BUFFER = 64
@@ -67,13 +77,64 @@ def _tile_sql(engine: Engine, coll: Collection, source: str) -> str:
     """
 
 
+class TileCache:
+    """Least recently used tiles, up to ``max_bytes`` of tile data (thread-safe)."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[tuple, Tile] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Tile | None:
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is not None:
+                self._tiles.move_to_end(key)
+            return tile
+
+    def put(self, key: tuple, tile: Tile) -> None:
+        with self._lock:
+            if key in self._tiles or len(tile.data) > self.max_bytes:
+                return
+            self._tiles[key] = tile
+            self._bytes += len(tile.data)
+            while self._bytes > self.max_bytes:
+                _, old = self._tiles.popitem(last=False)
+                self._bytes -= len(old.data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
+
+TILE_CACHE = TileCache()
+
+
 def render_tile(
-    engine: Engine, coll: Collection, z: int, x: int, y: int, audience: Audience = EVERYONE
+    engine: Engine,
+    coll: Collection,
+    z: int,
+    x: int,
+    y: int,
+    audience: Audience = EVERYONE,
+    cache: TileCache | None = TILE_CACHE,
 ) -> Tile:
     """The tile z/x/y of ``coll`` as ``audience`` may see it, as MVT bytes (empty bytes
-    when nothing is there): features outside their scope left out, small counts suppressed."""
+    when nothing is there): features outside their scope left out, small counts suppressed.
+    Served from ``cache`` while the data it was made from is unchanged."""
     check_tile(z, x, y)
     source, bound = visible_source(engine, coll, audience)
+    key = None
+    if cache is not None:
+        version = f"{date.today()}\n{canonical(inputs_state(engine))}\n{canonical(bound)}"
+        key = (
+            engine.url.render_as_string(hide_password=True), coll.id, z, x, y, audience,
+            hashlib.sha256(version.encode()).hexdigest(),
+        )  # fmt: skip
+        if (tile := cache.get(key)) is not None:
+            return tile
     params = {
         **bound,
         "z": z,
@@ -91,7 +152,10 @@ def render_tile(
     with engine.connect() as conn:
         data = conn.scalar(sa.text(_tile_sql(engine, coll, source)), params) or b""
     data = bytes(data)
-    return Tile(data, hashlib.sha1(data, usedforsecurity=False).hexdigest())
+    tile = Tile(data, hashlib.sha1(data, usedforsecurity=False).hexdigest())
+    if key is not None:
+        cache.put(key, tile)
+    return tile
 
 
 def tilejson(coll: Collection, tiles_url: str, bounds: tuple | None) -> dict:
