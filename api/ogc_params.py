@@ -10,6 +10,8 @@ from gis.incident_filter import LOCAL_TZ
 
 LOCAL = ZoneInfo(LOCAL_TZ)  # a date or a time without offset is Vietnam time, as elsewhere
 
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84_NAMES = frozenset({CRS84, "[OGC:CRS84]"})
 RESERVED = {"bbox", "datetime", "limit", "offset", "f", "bbox-crs", "crs", "skipGeometry"}
 
 
@@ -37,6 +39,16 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
             field="bbox",
         )
     return minx, miny, maxx, maxy
+
+
+def check_crs(name: str, raw: str | None) -> None:
+    """Refuse a ``crs`` or ``bbox-crs`` other than CRS84, the only one served (lon, lat)."""
+    if raw is not None and raw.strip() not in CRS84_NAMES:
+        raise InputError(
+            f"{name}={raw!r} is not supported: tuquan serves CRS84 (longitude, latitude) only",
+            f"leave {name} out, or give {name}={CRS84}",
+            field=name,
+        )
 
 
 def _instant(raw: str, end: bool) -> datetime | None:

@@ -186,13 +186,18 @@ def _where(conn: Connection, coll: Collection, query: Query) -> tuple[str, dict]
             raise InputError(
                 f"bbox {query.bbox} is not minLon,minLat,maxLon,maxLat in degrees",
                 "give bbox=105.5,19.8,106.7,20.8 (CRS84)",
+                field="bbox",
             )
         clauses.append("s.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
         clauses.append("ST_Intersects(s.geom, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))")
         params |= {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
     if query.start or query.end:
         if coll.datetime_column is None:
-            raise InputError(f"collection {coll.id!r} has no time", "drop the datetime parameter")
+            raise InputError(
+                f"datetime: collection {coll.id!r} has no time",
+                "drop the datetime parameter",
+                field="datetime",
+            )
         column = f"s.{_quote(conn, coll.datetime_column)}"
         if query.start:
             clauses.append(f"{column} >= :start")
@@ -205,6 +210,7 @@ def _where(conn: Connection, coll: Collection, query: Query) -> tuple[str, dict]
             raise InputError(
                 f"{name!r} is not a property of {coll.id!r}",
                 f"filter on one of: {', '.join(coll.properties)}",
+                field=name,
             )
         clauses.append(f"CAST(s.{_quote(conn, name)} AS text) = :p{i}")
         params[f"p{i}"] = value
@@ -234,9 +240,11 @@ def query_items(
 ) -> FeaturePage:
     """One page of features of ``coll`` matching ``query`` that ``audience`` may see."""
     if not 1 <= query.limit <= MAX_LIMIT:
-        raise InputError(f"limit {query.limit} is out of range", f"use 1 to {MAX_LIMIT}")
+        raise InputError(
+            f"limit {query.limit} is out of range", f"use 1 to {MAX_LIMIT}", field="limit"
+        )
     if query.offset < 0:
-        raise InputError(f"offset {query.offset} is negative", "use 0 or more")
+        raise InputError(f"offset {query.offset} is negative", "use 0 or more", field="offset")
     source, bound = visible_source(engine, coll, audience)
     with engine.connect() as conn:
         where, params = _where(conn, coll, query)

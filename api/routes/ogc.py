@@ -10,17 +10,18 @@ from fastapi.responses import JSONResponse, Response
 
 from api.audience import AudienceDep, privacy_headers
 from api.deps import EngineDep
-from api.ogc_params import RESERVED, parse_bbox, parse_datetime
+from api.errors import OgcRoute
+from api.ogc_params import CRS84, RESERVED, check_crs, parse_bbox, parse_datetime
 from api.security import access
 from gis import features
 from gis.feature_pages import query_geojson
 from gis.features import MAX_LIMIT, Collection
 from gis.privacy import EVERYONE, Audience
 
-router = APIRouter(tags=["OGC API – Features"])
+# an invalid query parameter is 400 on these routes (OGC API – Features Core)
+router = APIRouter(tags=["OGC API – Features"], route_class=OgcRoute)
 
 GEOJSON = "application/geo+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -166,10 +167,18 @@ def items(
     skip_geometry: Annotated[
         bool, Query(alias="skipGeometry", description="properties only, geometry null")
     ] = False,
+    bbox_crs: Annotated[
+        str | None, Query(alias="bbox-crs", description="CRS of bbox: CRS84 only", examples=[CRS84])
+    ] = None,
+    crs: Annotated[
+        str | None, Query(description="CRS of the answer: CRS84 only", examples=[CRS84])
+    ] = None,
 ) -> Response:
     """Features with bbox, datetime and property filters (any other query parameter), inside
     the caller's scope; for viewers small incident counts are suppressed (X-Tuquan-Privacy)."""
     coll = features.get_collection(collection_id, include_sensitive(request))
+    check_crs("bbox-crs", bbox_crs)
+    check_crs("crs", crs)
     start, end = parse_datetime(datetime)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     query = features.Query(
@@ -203,9 +212,13 @@ def item(
     request: Request,
     engine: EngineDep,
     audience: AudienceDep,
+    crs: Annotated[
+        str | None, Query(description="CRS of the answer: CRS84 only", examples=[CRS84])
+    ] = None,
 ) -> Response:
     """One feature; outside the caller's scope it does not exist (404)."""
     coll = features.get_collection(collection_id, include_sensitive(request))
+    check_crs("crs", crs)
     feature = features.get_item(engine, coll, feature_id, audience)
     feature["privacy"] = audience.policy
     base = _base(request)

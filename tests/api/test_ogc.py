@@ -75,18 +75,49 @@ def test_csv_output(nb_client):
 
 
 def test_errors_are_problem_json(nb_client):
-    cases = {
-        "/collections/nope": 404,
-        "/collections/communes/items/99999": 404,
-        "/collections/communes/items?bbox=1,2,3": 422,
-        "/collections/communes/items?limit=0": 422,
-        "/collections/communes/items?limit=1000000": 422,
-        "/collections/communes/items?nonsense=1": 422,
-        "/collections/communes/items?datetime=2024-01-01": 422,
-        "/collections/communes/items?bbox=200,0,100,10": 422,
-    }
-    for url, status in cases.items():
+    for url in ("/collections/nope", "/collections/communes/items/99999"):
         r = nb_client.get(url)
-        assert r.status_code == status, (url, r.text)
+        assert r.status_code == 404, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json" and r.json()["detail"]
+
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def test_invalid_query_parameters_are_400_naming_the_parameter(nb_client):
+    """OGC API – Features Core: an invalid or unknown query parameter is 400 (not 422)."""
+    cases = {
+        "bbox=1,2,3": "bbox",
+        "bbox=200,0,100,10": "bbox",
+        "bbox=106,20,105,21": "bbox",
+        "limit=0": "limit",
+        "limit=1000000": "limit",
+        "limit=ten": "limit",
+        "offset=-1": "offset",
+        "nonsense=1": "nonsense",
+        "datetime=2024-13-45": "datetime",
+        "datetime=2024-01-01": "datetime",  # communes have no time
+        "f=xml": "f",
+        "skipGeometry=perhaps": "skipGeometry",
+        "bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857": "bbox-crs",
+        "crs=EPSG:4326": "crs",
+    }
+    for query, name in cases.items():
+        r = nb_client.get(f"/collections/communes/items?{query}")
+        assert r.status_code == 400, (query, r.text)
         assert r.headers["content-type"] == "application/problem+json"
-        assert r.json()["detail"]
+        body = r.json()
+        assert body["status"] == 400 and name in body["detail"], (query, body)
+        assert name in {e["field"] for e in body["errors"]}, (query, body)
+        assert {e["in"] for e in body["errors"]} == {"query"}
+    r = nb_client.get("/collections/communes/items/13285", params={"crs": "EPSG:3405"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "crs"
+
+
+def test_crs84_is_accepted(nb_client):
+    r = nb_client.get(
+        "/collections/communes/items",
+        params={"bbox": "105.9,20.2,106.0,20.3", "bbox-crs": CRS84, "crs": CRS84, "limit": 5},
+    )
+    assert r.status_code == 200 and r.json()["numberReturned"] == 5
+    assert nb_client.get("/collections/communes/items/13285", params={"crs": CRS84}).is_success
