@@ -161,9 +161,9 @@ def main() -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     logs = PROJECT_ROOT / ".tuquan" / "bench"
-    ours_port, tipg_port = free_port(), free_port()
-    ours_cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-                "--port", str(ours_port), *UVICORN_FLAGS]  # fmt: skip
+    ours_port, uncached_port, tipg_port = free_port(), free_port(), free_port()
+    app = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", *UVICORN_FLAGS]
+    ours_cmd, uncached_cmd = [*app, "--port", str(ours_port)], [*app, "--port", str(uncached_port)]
     tipg_cmd = [str(python_bin / "uvicorn"), "tipg.main:app", "--port", str(tipg_port),
                 *UVICORN_FLAGS]  # fmt: skip
     plain = server_url(Settings(), DATABASE).set(drivername="postgresql")  # asyncpg's scheme
@@ -175,17 +175,21 @@ def main() -> None:
     section.line(
         f"{len(tiles)} tiles with communes (z5–z8 nationwide, z10–z12 Ninh Bình), 3,321 "
         f"communes; tipg {tipg_version}; {CONNECTIONS} connections, {SECONDS} s per run, "
-        f"{REPEATS} runs per server alternating, one uvicorn worker each, wrk on loopback"
+        f"{REPEATS} runs per server alternating, one uvicorn worker each, wrk on loopback; "
+        "tuquan twice: with its tile cache (default) and without (TUQUAN_TILE_CACHE_MB=0)"
     )
     section.line()
     with (
         server(ours_cmd, {"TUQUAN_DATABASE_URL": url}, ours_port, "/conformance",
                logs / "tiles-ours.log") as ours,
+        server(uncached_cmd, {"TUQUAN_DATABASE_URL": url, "TUQUAN_TILE_CACHE_MB": "0"},
+               uncached_port, "/conformance", logs / "tiles-ours-uncached.log") as uncached,
         server(tipg_cmd, tipg_env, tipg_port, "/collections", logs / "tiles-tipg.log") as tipg,
     ):  # fmt: skip
         _same_content(ours, tipg, tiles, token, section)
         contenders = {
             "tuquan": (ours, _ours_paths(tiles), "/conformance"),
+            "tuquan, no tile cache": (uncached, _ours_paths(tiles), "/conformance"),
             "tipg": (tipg, _tipg_paths(tiles, False), "/healthz"),
             "tipg simplified": (tipg, _tipg_paths(tiles, True), "/healthz"),
         }
@@ -204,12 +208,15 @@ def main() -> None:
     section.table(("server", "throughput", "p50 latency", "p99 latency", "mean kB/tile",
                    "errors"), rows)  # fmt: skip
     section.line()
-    ours_rate = stats(r.rate for r in runs["tuquan"])
-    for peer in ("tipg", "tipg simplified"):
-        section.ratio(f"throughput tuquan / {peer}", ours_rate,
-                      stats(r.rate for r in runs[peer]), higher_is_better=True)  # fmt: skip
-        section.ratio(f"p99 latency {peer} / tuquan", stats(r.p99_ms for r in runs["tuquan"]),
-                      stats(r.p99_ms for r in runs[peer]))  # fmt: skip
+    # "tuquan" keeps rendered tiles until the data changes (every run after the warm-up is
+    # served from memory); "no tile cache" renders every request, like tipg.
+    for ours in ("tuquan", "tuquan, no tile cache"):
+        ours_rate = stats(r.rate for r in runs[ours])
+        for peer in ("tipg", "tipg simplified"):
+            section.ratio(f"throughput {ours} / {peer}", ours_rate,
+                          stats(r.rate for r in runs[peer]), higher_is_better=True)  # fmt: skip
+            section.ratio(f"p99 latency {peer} / {ours}", stats(r.p99_ms for r in runs[ours]),
+                          stats(r.p99_ms for r in runs[peer]))  # fmt: skip
     section.save()
     engine.dispose()
 

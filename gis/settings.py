@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # Privacy: counts below this are suppressed in aggregates served to viewers.
     min_count: int = Field(default=3, ge=1)
+    # Memory for rendered vector tiles kept per server process, in megabytes (0: none).
+    tile_cache_mb: float = Field(default=64.0, ge=0)
     # Largest file accepted by an upload (POST /imports/...), in megabytes; beyond: 413.
     max_upload_mb: float = Field(default=50.0, gt=0)
 

@@ -5,11 +5,11 @@ components, Gi* bin… for styling). Geometry is simplified to half the tile's p
 (collapsed rings kept) before projection and clipping, so a national layer stays light and
 fast at every zoom.
 
-Rendered tiles are kept in memory (``TILE_CACHE``) under a key that holds the data
-version — the boundary version, the ``data_change`` log that every write to an input
-table fills, the day, and the stored results the collection is bound to — and the
-audience: a write or a new analysis makes the old tiles unreachable, and nobody gets a
-tile made for someone else.
+Rendered tiles are kept in memory (``default_cache``, ``TUQUAN_TILE_CACHE_MB``) under a
+key that holds the data version — the boundary version, the ``data_change`` log that
+every write to an input table fills, the day, and the stored results the collection is
+bound to — and the audience: a write or a new analysis makes the old tiles
+unreachable, and nobody gets a tile made for someone else.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from gis.errors import InputError
 from gis.features import Collection, visible_source
 from gis.privacy import EVERYONE, Audience
 from gis.results import canonical, inputs_state
+from gis.settings import Settings
 
 EXTENT = 4096  # tile coordinate space
 BUFFER = 64
@@ -109,7 +110,14 @@ class TileCache:
             self._bytes = 0
 
 
-TILE_CACHE = TileCache()
+_DEFAULT_CACHE: list[TileCache] = []
+
+
+def default_cache() -> TileCache:
+    """The process's tile cache, sized by ``TUQUAN_TILE_CACHE_MB`` (0: no cache)."""
+    if not _DEFAULT_CACHE:
+        _DEFAULT_CACHE.append(TileCache(int(Settings().tile_cache_mb * 2**20)))
+    return _DEFAULT_CACHE[0]
 
 
 def render_tile(
@@ -119,15 +127,17 @@ def render_tile(
     x: int,
     y: int,
     audience: Audience = EVERYONE,
-    cache: TileCache | None = TILE_CACHE,
+    cache: TileCache | None = None,
 ) -> Tile:
     """The tile z/x/y of ``coll`` as ``audience`` may see it, as MVT bytes (empty bytes
     when nothing is there): features outside their scope left out, small counts suppressed.
-    Served from ``cache`` while the data it was made from is unchanged."""
+    Served from ``cache`` (default: the process's) while the data it was made from is
+    unchanged."""
     check_tile(z, x, y)
     source, bound = visible_source(engine, coll, audience)
+    cache = cache or default_cache()
     key = None
-    if cache is not None:
+    if cache.max_bytes > 0:
         version = f"{date.today()}\n{canonical(inputs_state(engine))}\n{canonical(bound)}"
         key = (
             engine.url.render_as_string(hide_password=True), coll.id, z, x, y, audience,

@@ -68,3 +68,11 @@ def test_the_cache_keeps_to_its_size():
     assert cache.get(("b",)) is None and cache.get(("a",)) and cache.get(("c",))
     cache.put(("big",), Tile(b"x" * 11, "big"))
     assert cache.get(("big",)) is None
+
+
+def test_a_cache_of_size_zero_renders_every_time(nb_engine):
+    communes = features.get_collection("communes", False)
+    off = TileCache(max_bytes=0)  # TUQUAN_TILE_CACHE_MB=0
+    first = render_tile(nb_engine, communes, *PHU_LY_Z11, EVERYONE, off)
+    again = render_tile(nb_engine, communes, *PHU_LY_Z11, EVERYONE, off)
+    assert again is not first and again.etag == first.etag
