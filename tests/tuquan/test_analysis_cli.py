@@ -212,3 +212,29 @@ def test_candidates_export_the_chosen_sites(cli, analysis_url, records, tmp_path
     )
     code, _, stderr = cli(analysis_url, "candidates", "--out-sites", "x.shp")
     assert code == 1 and "--out-sites x.shp: unsupported file type" in stderr
+
+
+def test_end_excludes_its_day_while_incidents_stats_to_includes_it(cli, analysis_url, records):
+    from typer.testing import CliRunner
+
+    from tuquan.cli import app
+
+    # The fixture's incidents happen on 1 March (local time) of 2022, 2023 and 2024.
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--start", "2024-01-01",
+                               "--end", "2024-03-01")  # fmt: skip
+    assert code == 0, stderr
+    assert "nothing to analyse" in stdout
+    code, stdout, stderr = cli(analysis_url, "hotspots", "--start", "2024-01-01",
+                               "--end", "2024-03-02")  # fmt: skip
+    assert code == 0, stderr
+    assert f'"incidents": {records[1]}' in stdout
+    code, stdout, stderr = cli(analysis_url, "incidents", "stats", "--province", "37",
+                               "--from", "2024-01-01", "--to", "2024-03-01")  # fmt: skip
+    assert code == 0, stderr
+    assert f"{records[1]:,} vụ việc / incidents" in stdout
+    runner = CliRunner()
+    for command in ("hotspots", "candidates"):
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "240"}).output
+        assert "incidents of that day are NOT counted" in shown
+    shown = runner.invoke(app, ["incidents", "stats", "--help"], env={"COLUMNS": "240"}).output
+    assert "incidents of that day are counted" in shown

@@ -180,7 +180,10 @@ def sites_list(
 def incidents_stats(
     province: Annotated[str | None, typer.Option(help="province code, e.g. 37")] = None,
     since: Annotated[str | None, typer.Option("--from", help="first day, yyyy-mm-dd")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="last day, yyyy-mm-dd")] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--to", help="last day, yyyy-mm-dd: incidents of that day are counted"),
+    ] = None,
 ) -> None:
     """Thống kê vụ việc / incident counts by category, year and commune (local dates)."""
     from gis.incidents import incident_stats
