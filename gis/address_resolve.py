@@ -116,6 +116,11 @@ class Resolver:
             best_by_code.setdefault(p.commune.code, p)
         ranked = list(best_by_code.values())
         if not ranked or ranked[0].raw < MATCH_FLOOR:
+            if ranked and len({(m.start, m.end) for m in mentions}) == 1:
+                # One name and nothing else: no "rest of the address" to blame.
+                if all(m.quality >= 1.0 for m in mentions):
+                    return self.answers.one_name(text, mentions, ranked, accented)
+                return self.answers.no_commune(text, mentions, ranked, loose=True)
             return self.answers.no_commune(text, mentions, ranked)
         best = ranked[0]
         close = [p for p in ranked if p.raw >= best.raw * (1 - AMBIGUITY_MARGIN)]

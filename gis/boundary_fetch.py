@@ -94,13 +94,20 @@ def load_communes_hint(code: str) -> str:
     )
 
 
-def fetch_hint(code: str) -> str:
-    """What to run so that the communes of province ``code`` get loaded."""
-    if code in pinned_commune_provinces():
-        return f"`tuquan boundaries fetch --province {code}`"
+def fetch_hint(*codes: str) -> str:
+    """What to run so that the communes of these provinces get loaded."""
+    pinned = pinned_commune_provinces()
+    if len(codes) > 2:
+        fetch = f"`tuquan boundaries fetch --province NN` for NN in {', '.join(codes)}"
+    else:
+        fetch = ", ".join(f"`tuquan boundaries fetch --province {c}`" for c in codes)
+    missing = [c for c in codes if c not in pinned]
+    if not missing:
+        return fetch
     return (
-        f"`tuquan boundaries fetch --province {code}` (outline only: this release pins commune "
-        f"files for {', '.join(pinned_commune_provinces())} only), then " + load_communes_hint(code)
+        f"{fetch} (this release pins commune files for {', '.join(pinned)} only: for "
+        f"{', '.join(missing)} that loads the outline), then "
+        + load_communes_hint(missing[0] if len(missing) == 1 else "NN")
     )
 
 

@@ -101,10 +101,48 @@ def test_split_old_commune_is_ambiguous_unless_the_address_decides(geocoder):
     assert (r.status, r.commune_code) == ("matched", "13336")
 
 
+@pytest.mark.parametrize(
+    ("text", "loaded", "readings"),
+    [
+        # A current ward, an old commune elsewhere and the former city of that name.
+        ("Phủ Lý", {"13285", "13366", "13291", "13318", "13444"}, "Thành phố Phủ Lý"),
+        ("phu ly", {"13285"}, "Xã Phú Lý (Đồng Nai)"),  # without diacritics: Phú Lý too
+        # A commune of Khánh Hòa (not loaded) and old communes, one now in Ninh Bình.
+        ("Ninh Hải", {"14359"}, "Xã Ninh Hải, Thành phố Hoa Lư, Tỉnh Ninh Bình"),
+        ("Gia Viễn", {"14464"}, "Huyện Gia Viễn, Tỉnh Ninh Bình"),
+    ],
+)
+def test_a_bare_name_lists_what_it_can_stand_for(geocoder, text, loaded, readings):
+    r = geocoder.geocode(text)
+    assert r.status == "ambiguous" and r.commune_code is None and r.lon is None
+    assert "the rest of the address" not in r.reason
+    assert "is the only name in the address" in r.reason and readings in r.reason
+    found = [c.commune_code for c in r.candidates]
+    assert loaded <= set(found) and len(found) == len(set(found))
+    assert all(c.province_code == "37" for c in r.candidates)  # only loaded communes
+    assert r.candidates[0].score == max(c.score for c in r.candidates)
+
+
+def test_a_bare_name_whose_communes_are_not_loaded_says_what_to_load(geocoder):
+    r = geocoder.geocode("Ba Đình")  # Hà Nội's ward and district, and Thanh Hóa's communes
+    assert r.status == "unmatched" and r.candidates == []
+    assert "is the only name in the address" in r.reason and "Quận Ba Đình" in r.reason
+    assert "tuquan boundaries fetch --province 01" in r.reason
+    assert "boundaries load FILE --level commune" in r.reason  # 38 has no pinned communes
+    assert "the rest of the address" not in r.reason
+
+
+def test_a_commune_of_a_province_without_pinned_communes_says_how_to_load_it(geocoder):
+    r = geocoder.geocode("Phường Bến Thành, Thành phố Hồ Chí Minh")
+    assert r.status == "unmatched" and r.commune_code is None
+    assert "tuquan boundaries fetch --province 79" in r.reason
+    assert "--parent 79" in r.reason and "pins commune files for 01, 37 only" in r.reason
+
+
 def test_only_a_province_or_the_wrong_province(geocoder):
     r = geocoder.geocode("Ninh Bình")
     assert (r.status, r.precision, r.province_code) == ("unmatched", "province", "37")
-    assert r.commune_code is None and r.reason
+    assert r.commune_code is None and "names a province, not a commune" in r.reason
     r = geocoder.geocode("Xã Gia Viễn, Hà Nội")
     assert r.status == "unmatched" and r.commune_code is None
 
