@@ -2,12 +2,16 @@
 
 A batch reads its keys in one query and writes its new results in one transaction (one
 COPY). Entries are stored without their empty fields and without the text (the key is the
-text); both come back on reading.
+text); both come back on reading. Each entry carries the geocoder's version (``gv``): an
+entry written by another version of the matching is never served, and is replaced when
+the key is stored again.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
+from importlib import metadata
 
 import psycopg
 import sqlalchemy as sa
@@ -17,23 +21,50 @@ from gis.geocode_result import GeocodeResult
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one C encoder
 
+# Bump whenever the matching changes what an address resolves to (gis/address_*.py,
+# gis/gazetteer.py, gis/geocoding.py, gis/normalise.py): cached answers of an older
+# matcher are then recomputed instead of served.
+GEOCODER_VERSION = 2
 
-def fetch(engine: Engine, keys: list[str], version: int, mode: str) -> dict[str, GeocodeResult]:
-    """Cached results of these keys computed against this boundary version."""
+
+@cache
+def geocoder_version() -> str:
+    """This matcher and the crosswalk it reads (the vietnamadminunits release)."""
+    return f"{GEOCODER_VERSION}+vietnamadminunits-{metadata.version('vietnamadminunits')}"
+
+
+def fetch(
+    engine: Engine, keys: list[str], version: int, mode: str, matcher: str | None = None
+) -> dict[str, GeocodeResult]:
+    """Cached results of these keys computed against this boundary version by this
+    geocoder version (``matcher``, default `geocoder_version()`)."""
     if not keys:
         return {}
     # As text, decoded here: psycopg's per-row jsonb loader is several times slower.
     sql = sa.text(
         "SELECT key, CAST(result AS text) FROM geocode_cache WHERE mode = :mode "
-        "AND boundary_version = :version AND key = ANY(:keys)"
+        "AND boundary_version = :version AND key = ANY(:keys) AND result->>'gv' = :gv"
     )
+    params = {"mode": mode, "version": version, "keys": keys, "gv": matcher or geocoder_version()}
     with engine.connect() as conn:
-        rows = conn.execute(sql, {"mode": mode, "version": version, "keys": keys}).all()
+        rows = conn.execute(sql, params).all()
     decode = json.loads
-    return {key: GeocodeResult.from_dict({**decode(result), "text": key}) for key, result in rows}
+    out = {}
+    for key, result in rows:
+        data = decode(result)
+        del data["gv"]
+        data["text"] = key
+        out[key] = GeocodeResult.from_dict(data)
+    return out
 
 
-def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode: str) -> None:
+def store(
+    engine: Engine,
+    results: dict[str, GeocodeResult],
+    version: int,
+    mode: str,
+    matcher: str | None = None,
+) -> None:
     """Write results and drop stale versions, in one transaction.
 
     The keys are new as a rule (the batch read the cache first): one COPY straight into the
@@ -41,10 +72,23 @@ def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode:
     writer have stored one of them meanwhile, the COPY is rolled back (a savepoint) and the
     rows go through a staging table and an upsert instead.
     """
-    if not results:
+    store_modes(engine, {mode: results}, version, matcher)
+
+
+def store_modes(
+    engine: Engine,
+    by_mode: dict[str, dict[str, GeocodeResult]],
+    version: int,
+    matcher: str | None = None,
+) -> None:
+    """`store` for several modes at once (online answers and offline fallbacks), in one
+    transaction."""
+    by_mode = {mode: results for mode, results in by_mode.items() if results}
+    if not by_mode:
         return
     encode = _ENCODER.encode
-    rows = [(key, encode(result.compact_dict())) for key, result in results.items()]
+    # The version goes in front of each entry's JSON: no copy of its dict.
+    tag = '{"gv":' + encode(matcher or geocoder_version()) + ","
     with engine.begin() as conn:
         # A cache: losing the last writes in a server crash costs a recomputation, so the
         # commit need not wait for the disk.
@@ -57,14 +101,16 @@ def store(engine: Engine, results: dict[str, GeocodeResult], version: int, mode:
             {"v": version},
         )
         raw = conn.connection.driver_connection
-        try:
-            with conn.begin_nested(), raw.cursor() as cur:
-                sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
-                with cur.copy(sql) as copy:
-                    for key, result in rows:
-                        copy.write_row((key, mode, version, result))
-        except psycopg.errors.UniqueViolation:
-            _upsert(conn, rows, version, mode)
+        for mode, results in by_mode.items():
+            rows = [(key, tag + encode(r.compact_dict())[1:]) for key, r in results.items()]
+            try:
+                with conn.begin_nested(), raw.cursor() as cur:
+                    sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
+                    with cur.copy(sql) as copy:
+                        for key, result in rows:
+                            copy.write_row((key, mode, version, result))
+            except psycopg.errors.UniqueViolation:
+                _upsert(conn, rows, version, mode)
 
 
 def _upsert(conn, rows: list[tuple[str, str]], version: int, mode: str) -> None:
@@ -89,6 +135,7 @@ def _upsert(conn, rows: list[tuple[str, str]], version: int, mode: str) -> None:
         ),
         {"mode": mode, "v": version},
     )
+    conn.execute(sa.text("DROP TABLE geocode_cache_staging"))  # the next mode makes its own
 
 
 def clear(engine: Engine) -> int:

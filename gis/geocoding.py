@@ -26,6 +26,7 @@ from gis.boundaries import boundary_version
 from gis.commune_index import CommuneIndex
 from gis.coordinates import ParsedPoint, in_territory, parse_point
 from gis.gazetteer import Gazetteer
+from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
 from gis.geocode_result import Candidate, GeocodeResult, invalid
 from gis.normalise import MAX_INPUT_CHARS, accent_key, nfc
@@ -121,10 +122,30 @@ class Geocoder(PointGeocoding):
         advance = progress.task("Mã hóa địa chỉ / geocoding", len(first_text))
         advance(len(first_text) - len(todo))
         fresh = self._resolve(todo, first_text, advance)
-        if self.refiner is not None:
-            fresh = self.refiner.refine_many(fresh, self)
-        if use_cache:
-            geocode_cache.store(self.engine, fresh, version, self.mode)
+        if self.refiner is None:
+            if use_cache:
+                geocode_cache.store(self.engine, fresh, version, self.mode)
+        else:
+            offline = fresh
+            fresh = self.refiner.refine_many(offline, self)
+            if use_cache:
+                # A result the service could have refined but did not (an outage, a timeout,
+                # the request cap, a point outside the commune) is kept as the offline answer
+                # only: the next online batch asks the service again.
+                settled, retry = {}, {}
+                for key, result in fresh.items():
+                    before = offline[key]
+                    if (
+                        result is before
+                        and before.status == "matched"
+                        and (before.precision in REFINABLE)
+                    ):
+                        retry[key] = before
+                    else:
+                        settled[key] = result
+                geocode_cache.store_modes(
+                    self.engine, {"online": settled, "offline": retry}, version
+                )
         by_key = {**cached, **fresh}
         out: list[GeocodeResult] = []
         unclaimed = set(fresh)  # a new result goes out as it is to its first text; copies after

@@ -48,3 +48,32 @@ def test_a_new_boundary_version_drops_the_stale_rows(blank_engine):
     assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
     assert geocode_cache.clear(blank_engine) == 1
     assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 0
+
+
+def test_entries_of_another_geocoder_version_are_not_served_and_get_replaced(blank_engine):
+    assert geocode_cache.geocoder_version().startswith(f"{geocode_cache.GEOCODER_VERSION}+")
+    assert "vietnamadminunits-" in geocode_cache.geocoder_version()
+    old = {"a": _result("a", "13285")}
+    geocode_cache.store(blank_engine, old, version=3, mode="offline", matcher="1+old")
+    assert geocode_cache.fetch(blank_engine, ["a"], version=3, mode="offline") == {}
+    got = geocode_cache.fetch(blank_engine, ["a"], version=3, mode="offline", matcher="1+old")
+    assert got["a"].commune_code == "13285"
+    geocode_cache.store(blank_engine, {"a": _result("a", "14359")}, version=3, mode="offline")
+    got = geocode_cache.fetch(blank_engine, ["a"], version=3, mode="offline")
+    assert got["a"].commune_code == "14359"
+    assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
+
+
+def test_two_modes_are_stored_in_one_transaction(blank_engine):
+    geocode_cache.store(blank_engine, {"a": _result("a", "13285")}, version=3, mode="online")
+    geocode_cache.store(blank_engine, {"b": _result("b", "13285")}, version=3, mode="offline")
+    # Both keys exist already: each mode goes through its own staging table and upsert.
+    geocode_cache.store_modes(
+        blank_engine,
+        {"online": {"a": _result("a", "14359")}, "offline": {"b": _result("b", "14464")}},
+        version=3,
+    )
+    online = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="online")
+    offline = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="offline")
+    assert {k: r.commune_code for k, r in online.items()} == {"a": "14359"}
+    assert {k: r.commune_code for k, r in offline.items()} == {"b": "14464"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
+import socket
 import threading
 import time
 from typing import ClassVar
@@ -17,6 +18,7 @@ from gis.database import make_engine
 from gis.geocode_online import OnlineRefiner
 from gis.geocoding import Geocoder
 from gis.settings import Settings
+from tests.helpers import count
 
 INSIDE_PHU_LY = (105.9200, 20.5450)  # a point inside Phường Phủ Lý (13285)
 FAR_AWAY = (105.60, 20.10)  # in Ninh Bình, but not in Phủ Lý
@@ -126,3 +128,30 @@ def test_rate_limit_and_giving_up_on_a_failing_service(engine, stub_url):
     g = _geocoder(engine, stub_url)
     g.geocode_many([f"error {i}, P. Phủ Lý, Ninh Bình" for i in range(6)], use_cache=False)
     assert len(_Stub.calls) == 3  # three failures in a row: the rest keep their offline result
+
+
+def _dead_url() -> str:
+    """A local port nobody listens on: the service is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_an_outage_is_not_cached_as_the_online_answer(engine, stub_url):
+    text = "Số 9 đường Trần Phú, P. Phủ Lý, Ninh Bình"
+    down = _geocoder(engine, _dead_url())
+    first = down.geocode(text)
+    assert (first.status, first.precision) == ("matched", "commune")
+    assert down.refiner.failures
+    rows = "SELECT count(*) FROM geocode_cache WHERE mode = :m"
+    assert count(engine, rows, m="online") == 0
+    assert count(engine, rows, m="offline") == 1  # the offline answer, for offline use
+    # The service is back: the same address is refined now, and that answer is cached.
+    up = _geocoder(engine, stub_url)
+    again = up.geocode(text)
+    assert (again.precision, (again.lon, again.lat)) == ("street", INSIDE_PHU_LY)
+    assert count(engine, rows, m="online") == 1
+    assert up.geocode(text).precision == "street"  # from the cache
+    offline = Geocoder.from_engine(engine).geocode(text)
+    assert (offline.precision, offline.lon) == ("commune", first.lon)
