@@ -44,6 +44,7 @@ def parse_kind(value: str) -> str:
         raise InputError(
             f"unknown site kind {value!r}",
             "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_KINDS),
+            field="kind",
         )
     return key
 
@@ -55,6 +56,7 @@ def parse_status(value: str) -> str:
         raise InputError(
             f"unknown site status {value!r}",
             "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_STATUSES),
+            field="status",
         )
     return key
 
@@ -73,6 +75,7 @@ def parse_component_list(value: list[int] | str | None) -> list[int]:
             f"unknown components {value!r}",
             "give numbers 1–5 (" + "; ".join(f"{i} {t.vi}" for i, t in enumerate(COMPONENTS, 1))
             + ")",
+            field="components",
         )  # fmt: skip
     return list(parsed)
 
@@ -80,14 +83,24 @@ def parse_component_list(value: list[int] | str | None) -> list[int]:
 def place(locator: Locator, lon, lat, address: str | None) -> dict:
     """Commune, point, precision and score for coordinates or an address (or InputError)."""
     if (lon is None) != (lat is None):
-        raise InputError("only one of lon and lat is given", "give both, or an address")
+        raise InputError(
+            "only one of lon and lat is given", "give both, or an address", field=("lon", "lat")
+        )
     if lon is None and not (address and address.strip()):
-        raise InputError("a site needs an address or coordinates", "give one of them")
+        raise InputError(
+            "a site needs an address or coordinates",
+            "give one of them",
+            field=("address", "lon", "lat"),
+        )
     xs = np.array([np.nan if lon is None else float(lon)])
     ys = np.array([np.nan if lat is None else float(lat)])
     placed = locator.locate(xs, ys, None if address is None else _series(address))
     if placed.errors[0]:
-        raise InputError(placed.errors[0], "correct the coordinates or the address")
+        raise InputError(
+            placed.errors[0],
+            "correct the coordinates or the address",
+            field=("lon", "lat") if lon is not None else "address",
+        )
     return {
         "commune_code": placed.commune_code[0], "province_code": placed.province_code[0],
         "lon": float(placed.lon[0]), "lat": float(placed.lat[0]),

@@ -81,7 +81,9 @@ def create_site(
     site inside their scope."""
     name = nfc(data.name or "")
     if not name:
-        raise InputError("a site needs a name", "give the name of the model (Tên mô hình)")
+        raise InputError(
+            "a site needs a name", "give the name of the model (Tên mô hình)", field="name"
+        )
     kind, status = parse_kind(data.kind), parse_status(data.status)
     components = parse_component_list(data.components)
     where = place(locator or Locator(engine), data.lon, data.lat, data.address)
@@ -111,6 +113,7 @@ def create_site(
                 f"a site with reference {ref!r} already exists in province "
                 f"{where['province_code']}",
                 "update that site instead, or give another reference",
+                field="ref",
             )
         changed_on = data.status_on or data.started_on or dt.date.today()
         _record_status(conn, site_id, status, changed_on, by, "created")
@@ -146,12 +149,13 @@ def update_site(
             f"cannot change {', '.join(sorted(unknown))} here",
             "editable: " + ", ".join((*EDITABLE, "address", "lon", "lat"))
             + "; use change_status for the status",
+            field=tuple(sorted(unknown)),
         )  # fmt: skip
     values = {k: v for k, v in changes.items() if k in EDITABLE}
     if "name" in values:
         values["name"] = nfc(values["name"] or "")
         if not values["name"]:
-            raise InputError("a site needs a name", "give the name of the model")
+            raise InputError("a site needs a name", "give the name of the model", field="name")
     if "kind" in values:
         values["kind"] = parse_kind(values["kind"])
     if "components" in values:
@@ -204,7 +208,9 @@ def change_status(
     with engine.begin() as conn:
         current = _row(conn, site_id, actor, lock=True)
         if current["status"] == status:
-            raise InputError(f"site {site_id} is already {status}", "nothing to change")
+            raise InputError(
+                f"site {site_id} is already {status}", "nothing to change", field="status"
+            )
         last = conn.scalar(
             sa.text("SELECT max(changed_on) FROM site_status_history WHERE site_id = :id"),
             {"id": site_id},
@@ -213,6 +219,7 @@ def change_status(
             raise InputError(
                 f"{changed_on} is before the site's last status change ({last})",
                 "give a date on or after it",
+                field="changed_on",
             )
         conn.execute(
             sa.text(

@@ -134,15 +134,22 @@ def test_domain_errors_are_422_problems(write_clients, write_setup):
         "/sites", json={"name": "x", "kind": "câu lạc bộ bóng đá", "lon": lon, "lat": lat}
     )
     assert r.status_code == 422 and "unknown site kind" in r.json()["detail"] and r.json()["hint"]
+    assert r.json()["errors"] == [{"field": "kind", "in": "body", "message": r.json()["detail"]}]
     r = officer.post("/sites", json={"name": "x", "kind": "clan", "lon": 2.35, "lat": 48.85})
     assert r.status_code == 422 and "outside Vietnam" in r.json()["detail"]
-    assert officer.patch("/sites/1", json={"status": "pilot"}).status_code == 422  # not here
+    assert [e["field"] for e in r.json()["errors"]] == ["lon", "lat"]
+    r = officer.post("/sites", json={"name": "x", "kind": "clan", "components": [7], "lon": lon,
+                                     "lat": lat})  # fmt: skip
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["components"]
+    r = officer.patch("/sites/1", json={"status": "pilot"})  # not here
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["status"]
     assert snapshot(engine, *TABLES) == before
     site_id = _site(officer, engine)["id"]
     early = officer.post(
         f"/sites/{site_id}/status", json={"status": "suspended", "changed_on": "2020-01-01"}
     )
     assert early.status_code == 422 and "before" in early.json()["detail"]
+    assert [e["field"] for e in early.json()["errors"]] == ["changed_on"]
 
 
 def test_incident_create_then_update_is_audited(write_clients, write_setup):
