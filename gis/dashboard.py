@@ -21,6 +21,7 @@ from gis.domain import SITE_STATUSES, keys
 from gis.errors import InputError, NotFound
 from gis.incident_filter import IncidentFilter
 from gis.planning import candidates_result
+from gis.privacy import communes_seen
 
 FACTORS = ("burden_count", "burden_rate", "hotspot", "mentoring", "gap")
 CANDIDATE_COLUMNS = (
@@ -136,6 +137,13 @@ def _try(what: str, notes: list, compute):
         return None
 
 
+def _within(frame: pd.DataFrame, communes: tuple[str, ...] | None) -> pd.DataFrame:
+    """The rows of ``frame`` in ``communes`` (every row when None)."""
+    if communes is None:
+        return frame
+    return frame[frame["code"].astype(str).isin(communes)]
+
+
 def _candidates(frame: pd.DataFrame, limit: int) -> list[dict]:
     if frame.empty:
         return []
@@ -148,10 +156,21 @@ def _candidates(frame: pd.DataFrame, limit: int) -> list[dict]:
 
 
 def dashboard(
-    engine: Engine, province: Province, as_of: dt.date | None = None, *, candidates: int = 20
+    engine: Engine,
+    province: Province,
+    as_of: dt.date | None = None,
+    *,
+    scope: Scope | None = None,
+    candidates: int = 20,
 ) -> Dashboard:
-    """Coverage, growth, candidates and recent sites of ``province`` on ``as_of`` (today)."""
+    """Coverage, growth, candidates and recent sites of ``province`` on ``as_of`` (today).
+
+    The candidates (their incident counts) are those of the communes ``scope`` reaches: a
+    scope of some communes of the province sees only theirs, as the collections answer.
+    Coverage and sites are not sensitive (viewers see them everywhere): province-wide.
+    """
     as_of = as_of or dt.date.today()
+    seen = communes_seen(scope or Scope(), province.code)
     notes: list[tuple[str, str]] = []
     coverage = coverage_result(engine, province.code, as_of)
     totals = (coverage.summary.get("provinces") or [{}])[0]
@@ -175,7 +194,7 @@ def dashboard(
         totals=totals,
         years=list(coverage.summary.get("years") or []),
         site_counts=counts,
-        candidates=_candidates(ranked.frame, candidates) if ranked is not None else [],
+        candidates=[] if ranked is None else _candidates(_within(ranked.frame, seen), candidates),
         weights=dict(ranked.summary.get("weights", {})) if ranked is not None else {},
         planned_communes={s["commune_code"]: s["id"] for s in planned},
         recent_sites=recent_sites(engine, province.code),

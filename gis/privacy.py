@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from sqlalchemy.engine import Engine
 
 from gis.auth import Principal, Scope
+from gis.incident_filter import IncidentFilter, incident_points
 
 DEFAULT_MIN_COUNT = 3
 NO_SUPPRESSION = "none"
@@ -50,6 +55,24 @@ class Audience:
 
 
 EVERYONE = Audience()  # the CLI and trusted callers: every record, every count
+
+# Values that follow from a commune's (or a cell's) incident count and are withheld with it:
+# the Gi* statistics (with the neighbours' counts known, z gives the count back), a
+# candidate's rate, sentences, count and rate percentiles, hotspot factor and their sum.
+HOTSPOT_COUNT_COLUMNS = ("incidents", "z", "p_value", "bin")
+CANDIDATE_COUNT_COLUMNS = (
+    "incidents", "rate", "explanation_vi", "explanation_en", "z", "score",
+    "c_burden_count", "c_burden_rate", "c_hotspot",
+)  # fmt: skip
+
+
+def communes_seen(scope: Scope, province: str) -> tuple[str, ...] | None:
+    """The communes whose incident figures ``scope`` may see in ``province``: None when the
+    whole province is in scope, else the scope's communes (elsewhere nothing is shown, as
+    the collections answer nothing outside a scope)."""
+    if scope.unlimited or province in (scope.provinces or ()):
+        return None
+    return tuple(sorted(scope.communes))
 
 
 def is_small(count: object, min_count: int) -> bool:
@@ -105,3 +128,36 @@ def suppressed_sql(value_sql: str, count_sql: str) -> str:
         f"CASE WHEN ({count_sql}) > 0 AND ({count_sql}) < :min_count "
         f"THEN NULL ELSE ({value_sql}) END"
     )
+
+
+def density_support(cells_xy: np.ndarray, points_xy: np.ndarray, bandwidth_m: float) -> np.ndarray:
+    """Points within the kernel's reach (``bandwidth_m``) of each cell centre (metric x, y):
+    the incidents a density cell is made of."""
+    cells_xy = np.asarray(cells_xy, dtype=float).reshape(-1, 2)
+    points_xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    if len(cells_xy) == 0 or len(points_xy) == 0:
+        return np.zeros(len(cells_xy), dtype=np.int64)
+    found = cKDTree(points_xy).query_ball_point(cells_xy, r=bandwidth_m, return_length=True)
+    return np.asarray(found, dtype=np.int64)
+
+
+def suppress_density(
+    engine: Engine,
+    frame: pd.DataFrame,
+    incidents: IncidentFilter,
+    bandwidth_m: float,
+    min_count: int | None,
+    crs: str = "EPSG:32648",
+) -> pd.DataFrame:
+    """The cells of a density result made of at least ``min_count`` incidents (a lone
+    incident draws a disc around itself: its surface is left out)."""
+    if min_count is None or frame.empty:
+        return frame
+    points = incident_points(engine, incidents)
+    x_m, y_m = Transformer.from_crs(4326, crs, always_xy=True).transform(points.lon, points.lat)
+    cells = frame[["x_m", "y_m"]].to_numpy(dtype=float)
+    support = density_support(cells, np.column_stack([x_m, y_m]), bandwidth_m)
+    keep = support >= min_count
+    out = frame[keep].reset_index(drop=True)
+    out.attrs.update(frame.attrs)
+    return out

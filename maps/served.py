@@ -24,18 +24,24 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import shapely
 from sqlalchemy.engine import Engine
 
 from gis.incident_filter import IncidentFilter
-from gis.privacy import suppress_frame
+from gis.privacy import (
+    HOTSPOT_COUNT_COLUMNS,
+    suppress_density,
+    suppress_frame,
+)
 from gis.results import canonical, inputs_state
 from maps.base import MapOptions, ProvinceMap
 from maps.coverage import coverage_map, read_coverage
 from maps.figures import province_figure
-from maps.hotspots import HotspotData, hotspot_map, read_hotspots
+from maps.hotspots import DEFAULT_BANDWIDTH_M, HotspotData, hotspot_map, read_hotspots
 from maps.offline import OSM_TILES, basemap_layers
 from maps.planning import PlanningData, planning_map, read_planning
 from maps.province import ProvinceBase, load_province
+from maps.raster import density_image
 from maps.thematic_figures import coverage_figure, hotspot_figure, planning_figure
 
 MAP_KINDS = ("coverage", "hotspots", "planning")
@@ -49,7 +55,9 @@ _MAPS_DIR = Path(__file__).resolve().parent
 class PageRequest:
     """One map or figure of a province: the analysis parameters and the privacy policy.
 
-    Figures print no per-commune count, so they ignore ``min_count`` (one file for all).
+    ``min_count`` and ``communes`` (gis.privacy: small counts withheld; incident figures only
+    of these communes) apply to the maps and the figures alike: a figure draws the density
+    surface and the candidates, which carry incidents too.
     """
 
     kind: str
@@ -62,6 +70,7 @@ class PageRequest:
     k: int = 5
     radius_m: float = 3000.0
     min_count: int | None = None  # counts below it are suppressed (viewers); None: shown
+    communes: tuple[str, ...] | None = None  # incident figures of these only; None: all
 
     @property
     def incidents(self) -> IncidentFilter:
@@ -80,11 +89,13 @@ class PageRequest:
             defaults = PageRequest(self.kind, self.province)
             values.update(top=defaults.top, k=defaults.k, radius_m=defaults.radius_m)
         if self.kind in ("coverage", "base-map"):
-            values.update(min_count=None)  # no incident counts on these
+            values.update(min_count=None, communes=None)  # no incident counts on these
         if self.kind in ("coverage", "planning") and values["as_of"] is None:
             values["as_of"] = date.today()
         if values["categories"] is not None:
             values["categories"] = tuple(sorted(set(values["categories"])))
+        if values["communes"] is not None:
+            values["communes"] = tuple(sorted(set(values["communes"])))
         return PageRequest(**values)
 
 
@@ -148,8 +159,6 @@ class PageCache:
     def key(self, engine: Engine, request: PageRequest, output: str) -> str:
         """The digest of everything the page shows (its ETag, without quotes)."""
         request = request.resolved()
-        if output == "figure":
-            request = dataclasses.replace(request, min_count=None)
         state = inputs_state(engine)
         what = {
             "output": output,
@@ -187,7 +196,7 @@ class PageCache:
         """The A4 figure of ``request`` as PNG or PDF (both rendered together)."""
         if request.kind not in FIGURE_KINDS or fmt not in FIGURE_FORMATS:
             raise ValueError(f"unknown figure {request.kind}.{fmt}")
-        request = dataclasses.replace(request, min_count=None).resolved()
+        request = request.resolved()
         key = key or self.key(engine, request, "figure")
         stem = f"figure-{request.kind}-{key}"
         files = [self.folder / f"{stem}.{ext}" for ext in FIGURE_FORMATS]
@@ -212,9 +221,17 @@ class PageCache:
                     del self._bases[extra]
         return cached
 
+    def _data(self, engine: Engine, request: PageRequest, base: ProvinceBase):
+        """The map's data as the requester may see it (gis.privacy)."""
+        data = _read(engine, request, request.kind)
+        data = _suppressed(data, request.min_count)
+        if isinstance(data, HotspotData):
+            data = _density_seen(engine, data, request)
+        return _within(data, request.communes, base)
+
     def _build_map(self, engine: Engine, request: PageRequest) -> ProvinceMap:
-        data = _suppressed(_read(engine, request, request.kind), request.min_count)
         base = self._base(engine, request.province)
+        data = self._data(engine, request, base)
         options = dataclasses.replace(self.options, made_on=date.today())
         return _MAKERS[request.kind][0](base, data, options)
 
@@ -223,7 +240,7 @@ class PageCache:
         if request.kind == "base-map":
             province_figure(base, stem, date.today())
             return
-        data = _read(engine, request, request.kind)
+        data = self._data(engine, request, base)
         _MAKERS[request.kind][1](base, data, stem, date.today())
 
     def _ensure(self, key: str, files: list[Path], render: Callable[[Path], None]) -> None:
@@ -270,7 +287,7 @@ def _suppressed(data, min_count: int | None):
     """The map data with incident counts below ``min_count`` (and what reveals them) removed."""
     if min_count is None:
         return data
-    if isinstance(data, HotspotData):
+    if isinstance(data, HotspotData):  # the density surface: _density_seen
         communes = data.communes
         if communes is not None:
             communes = suppress_frame(communes, {"incidents": "incidents"}, min_count)
@@ -279,6 +296,7 @@ def _suppressed(data, min_count: int | None):
             grid = suppress_frame(grid, {"incidents": "incidents"}, min_count)
         return dataclasses.replace(data, communes=communes, grid=grid)
     if isinstance(data, PlanningData):
+        # the popup prints the score and its factors (maps.planning_text): not withheld here
         hidden = {c: "incidents" for c in ("incidents", "rate", "explanation_vi", "explanation_en")}
         chosen = data.chosen
         if chosen is not None and data.covering.get("demand") == "incidents":
@@ -286,6 +304,74 @@ def _suppressed(data, min_count: int | None):
         return dataclasses.replace(
             data, candidates=suppress_frame(data.candidates, hidden, min_count), chosen=chosen
         )
+    return data
+
+
+def _without_density(data: HotspotData, why: str) -> HotspotData:
+    notes = [*data.notes, ("Mật độ hạt nhân / kernel density", why)]
+    return dataclasses.replace(data, density=None, density_frame=None, notes=notes)
+
+
+def _density_seen(engine: Engine, data: HotspotData, request: PageRequest) -> HotspotData:
+    """The density surface as the requester may see it: for viewers, only the cells made of
+    at least ``min_count`` incidents; for a scope of some communes, none (the surface
+    spreads the incidents around them over their neighbours)."""
+    frame = data.density_frame
+    if frame is None or not len(frame):
+        return data
+    if request.communes is not None:
+        return _without_density(
+            data, "không vẽ: ngoài phạm vi của bạn / not drawn: it shows incidents outside "
+            "your communes",
+        )  # fmt: skip
+    if request.min_count is None:
+        return data
+    summary = data.density_summary
+    crs = summary.get("crs", "EPSG:32648")
+    bandwidth_m = float(summary.get("bandwidth_m", DEFAULT_BANDWIDTH_M))
+    kept = suppress_density(engine, frame, data.incidents, bandwidth_m, request.min_count, crs)
+    if len(kept) == len(frame):
+        return data
+    if not len(kept):
+        return _without_density(
+            data, f"ẩn: mỗi ô có dưới {request.min_count} vụ trong bán kính {bandwidth_m:,.0f} m "
+            f"/ hidden: fewer than {request.min_count} incidents within {bandwidth_m:,.0f} m "
+            "of every cell",
+        )  # fmt: skip
+    image = density_image(kept, summary["cell_m"], crs)
+    return dataclasses.replace(data, density=image, density_frame=kept)
+
+
+def _within(data, communes: tuple[str, ...] | None, base: ProvinceBase):
+    """The map data with the incident figures of communes outside ``communes`` removed."""
+    if communes is None:
+        return data
+    inside = set(communes)
+    if isinstance(data, HotspotData):
+        frame = data.communes
+        if frame is not None:
+            outside = ~frame["code"].astype(str).isin(inside).to_numpy()
+            frame = frame.copy()
+            for column in HOTSPOT_COUNT_COLUMNS:
+                if column in frame:
+                    frame[column] = frame[column].astype(object).where(~outside, None)
+        grid = data.grid
+        if grid is not None and len(grid):
+            own = base.communes[base.communes["code"].astype(str).isin(inside)]
+            area = shapely.union_all(own.geometry.values)
+            centres = grid.geometry.representative_point()
+            grid = grid[shapely.contains_xy(area, centres.x.to_numpy(), centres.y.to_numpy())]
+        return dataclasses.replace(data, communes=frame, grid=grid)
+    if isinstance(data, PlanningData):
+        candidates = data.candidates[data.candidates["code"].astype(str).isin(inside)]
+        chosen = data.chosen
+        if chosen is not None and data.covering.get("demand") == "incidents":
+            outside = ~chosen["code"].astype(str).isin(inside).to_numpy()
+            chosen = chosen.copy()
+            for column in ("marginal_gain", "marginal_share"):
+                if column in chosen:
+                    chosen[column] = chosen[column].astype(object).where(~outside, None)
+        return dataclasses.replace(data, candidates=candidates, chosen=chosen)
     return data
 
 

@@ -3,7 +3,8 @@
 Pages are rendered by maps.served and kept until the data changes: the ETag is the page's
 key (data version + parameters + privacy policy), so a browser revalidates with a 304 and
 nothing is rendered twice. Viewers get counts below the threshold suppressed
-(``X-Tuquan-Privacy`` says which policy applied); no map carries incident points.
+(``X-Tuquan-Privacy`` says which policy applied); no map carries incident points. A caller
+scoped to some communes of the province sees incident figures of those communes only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from api.deps import EngineDep, SettingsDep
 from api.hardening import CSP, map_csp
 from api.security import PrincipalDep, access
 from gis.dashboard import check_day, choose_province
-from gis.privacy import Audience
+from gis.privacy import Audience, communes_seen
 from maps.base import MapOptions
 from maps.served import FIGURE_FORMATS, FIGURE_KINDS, MAP_KINDS, PageCache, PageRequest
 
@@ -94,7 +95,8 @@ def _page_request(kind: str, query: dict, engine, settings, principal) -> tuple[
     province = choose_province(engine, principal.scope, query["province"],
                                settings.default_province)  # fmt: skip
     request = PageRequest(kind, **{**query, "province": province.code},
-                          min_count=audience.min_count)  # fmt: skip
+                          min_count=audience.min_count,
+                          communes=communes_seen(audience.scope, province.code))  # fmt: skip
     return request, audience.policy
 
 

@@ -30,7 +30,7 @@ from gis.dashboard import (
 from gis.dashboard import visible_provinces as provinces_of
 from gis.domain import COMPONENTS, keys
 from gis.errors import InputError, NotFound, TuquanError
-from gis.privacy import Audience, suppress_rows
+from gis.privacy import CANDIDATE_COUNT_COLUMNS, Audience, suppress_rows
 
 router = APIRouter(tags=["Dashboard"])
 
@@ -42,7 +42,7 @@ ProvinceParam = Annotated[
 AsOfParam = Annotated[date | None, Query(description="coverage as of this day (default today)")]
 LangParam = Annotated[Literal["vi", "en"] | None, Query(description="page language")]
 # The candidate columns whose values follow from a commune's incident count.
-COUNT_COLUMNS = {c: "incidents" for c in ("incidents", "rate", "explanation_vi", "explanation_en")}
+COUNT_COLUMNS = dict.fromkeys(CANDIDATE_COUNT_COLUMNS, "incidents")
 
 
 def wants_html(request: Request, f: str | None) -> bool:
@@ -79,6 +79,11 @@ def _links(province: str, as_of: date | None, lang: str) -> dict[str, str]:
     }  # fmt: skip
 
 
+def _shown(row: dict) -> tuple[str, ...]:
+    """The factors of a candidate's score bar: those not withheld (a hidden one is not 0)."""
+    return tuple(f for f in FACTORS if row.get(f"c_{f}") is not None)
+
+
 def _dashboard_page(
     request: Request,
     principal: Principal,
@@ -111,7 +116,7 @@ def _dashboard_page(
         "component_chart": components,
         "year_chart": year_chart(data.years, "xã mới" if lang == "vi" else "new communes"),
         "candidates": candidates,
-        "segments": {row["code"]: score_segments(row, FACTORS) for row in candidates},
+        "segments": {row["code"]: score_segments(row, _shown(row)) for row in candidates},
         "factors": [(f, FACTOR_COLOURS[f]) for f in FACTORS],
         "may_plan": lambda code: may_plan and principal.scope.allows(data.province.code, code),
         "audience": audience,
@@ -156,7 +161,7 @@ def home(
     except (NotFound, InputError) as exc:
         return render(request, "message.html", language, errors.status_of(exc), user=principal,
                       error=exc, csrf_token=csrf.form_token(request))  # fmt: skip
-    data = dashboard(engine, chosen, as_of)
+    data = dashboard(engine, chosen, as_of, scope=principal.scope)
     return _dashboard_page(
         request, principal, data, provinces_of(engine, principal.scope), language,
         settings.min_count, requested_as_of=as_of, planned=planned,
@@ -226,7 +231,7 @@ def plan(
     try:
         plan_candidate(engine, principal, chosen, commune, as_of)
     except TuquanError as exc:
-        data = dashboard(engine, chosen, as_of)
+        data = dashboard(engine, chosen, as_of, scope=principal.scope)
         return _dashboard_page(
             request, principal, data, provinces_of(engine, principal.scope),
             _language(request, None), settings.min_count, requested_as_of=as_of, error=exc,

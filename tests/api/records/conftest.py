@@ -26,14 +26,15 @@ from tests.api.conftest import PASSWORD
 from tests.gis.analysis_fixtures import commune_points, insert_incidents, insert_site
 from tests.maps.records import seed_records
 
-# role name in the tests → (user, role, scope)
+SMALL = {"one": 1, "two": 2, "five": 5}  # incidents in three Hà Nội communes
+# role name in the tests → (user, role, scope); a SMALL key stands for that Hà Nội commune
 ACCOUNTS = {
     "viewer": ("planner_data", "viewer", None),
     "officer37": ("officer_nb", "officer", ["37"]),
     "officer01": ("officer_hn", "officer", ["01"]),
+    "officer01_one": ("officer_hn_xa", "officer", ["one"]),  # one commune of Hà Nội
     "admin": ("chief_data", "admin", None),
 }
-SMALL = {"one": 1, "two": 2, "five": 5}  # incidents in three Hà Nội communes
 
 
 @dataclass
@@ -56,7 +57,9 @@ def _load(make_test_database, boundary_mirror: Path, home: Path, name: str, seed
     if seed is not None:  # the map tests' records expect Ninh Bình alone
         seed(engine)
     fetch_boundaries(engine, settings, "01", source=str(boundary_mirror))
+    hanoi = _hanoi_communes(engine)
     for user, role, scope in ACCOUNTS.values():
+        scope = None if scope is None else [hanoi.get(code, code) for code in scope]
         auth.add_user(engine, user, PASSWORD, role, scope=scope)
     engine.dispose()
     return url
@@ -125,7 +128,7 @@ def data_setup(data_url, tmp_path_factory) -> Iterator[Setup]:
 @pytest.fixture(scope="session")
 def data_clients(data_setup) -> Iterator[dict[str, TestClient]]:
     """Clients per role on the seeded database (anonymous, viewer, officer37, officer01,
-    admin)."""
+    officer01_one, admin)."""
     yield from _clients(data_setup)
 
 

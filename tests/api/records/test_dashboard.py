@@ -88,3 +88,18 @@ def test_bad_dashboard_date_is_a_readable_page(data_clients):
     r = data_clients["viewer"].get("/", headers=HTML, params={"as_of": "1900-01-01"})
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
     assert "as_of 1900-01-01 is out of range" in r.text and "2000-01-01" in r.text
+
+
+def test_an_officer_of_one_commune_sees_only_its_incident_figures(data_clients, data_setup):
+    hanoi = data_setup.hanoi
+    r = data_clients["officer01_one"].get("/", headers=HTML, params={"province": "01"})
+    assert r.status_code == 200 and r.headers["x-tuquan-privacy"] == "none"
+    rows = table_rows(r.text, "candidate-table")
+    codes = [re.search(r'data-code="(\d+)"', row).group(1) for row in rows]
+    assert codes == [hanoi["one"]]  # his commune, its exact count; no other commune's
+    assert cells(rows[0])[4].strip() == "1" and "hidden-count" not in r.text
+    whole = data_clients["officer01"].get("/", headers=HTML, params={"province": "01"})
+    assert hanoi["two"] in whole.text  # the province's officer sees the other communes
+    assert hanoi["two"] not in r.text
+    other = data_clients["officer01_one"].get("/", headers=HTML, params={"province": "37"})
+    assert other.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -144,3 +145,45 @@ def test_a_write_changes_the_etag(pages_setup):
             assert after.status_code == 200 and after.headers["etag"] != before
         finally:
             sites.delete_site(pages_setup.engine, site["id"], by="test")
+
+
+def test_an_officer_of_one_commune_sees_only_its_incident_figures(data_clients, data_setup):
+    params = {"province": "01"}
+    own = data_clients["officer01_one"].get("/maps/hotspots", params=params)
+    whole = data_clients["officer01"].get("/maps/hotspots", params=params)
+    assert own.status_code == 200 and own.headers["x-tuquan-privacy"] == "none"
+    assert own.headers["etag"] != whole.headers["etag"]
+    communes = count(data_setup.engine, "SELECT count(*) FROM admin_unit WHERE parent_code = '01'")
+    # every other commune's count is withheld (as the collections answer nothing there)
+    assert own.text.count(" / hidden") == communes - 1 and whole.text.count(" / hidden") == 0
+    shown = re.findall(r"incidents: (\d+)\D", own.text)
+    assert shown == ["1"]  # his commune's count only
+    assert sorted(set(re.findall(r"incidents: (\d+)\D", whole.text))) == ["0", "1", "2", "5"]
+    assert "outside your communes" in own.text  # the density surface is not drawn: said so
+    planning = data_clients["officer01_one"].get("/maps/planning", params=params)
+    province_wide = data_clients["officer01"].get("/maps/planning", params=params)
+    assert planning.status_code == 200
+    # one numbered candidate (his commune) against the province's officer's ten
+    ranks = {
+        text: set(re.findall(r"#(\d+) ", text)) for text in (planning.text, province_wide.text)
+    }
+    assert len(ranks[planning.text]) == 1 and len(ranks[province_wide.text]) == 10
+    figure = data_clients["officer01_one"].get("/figures/hotspots.png", params=params)
+    assert figure.status_code == 200
+    assert figure.headers["etag"] != data_clients["officer01"].get(
+        "/figures/hotspots.png", params=params).headers["etag"]  # fmt: skip
+
+
+def test_viewers_get_no_density_made_of_fewer_than_three_incidents(data_clients):
+    # category 'other': the two incidents of one Hà Nội commune, at one point
+    params = {"province": "01", "category": "other"}
+    viewer = data_clients["viewer"].get("/maps/hotspots", params=params)
+    officer = data_clients["officer01"].get("/maps/hotspots", params=params)
+    assert officer.status_code == viewer.status_code == 200
+    assert "tq-density" in officer.text and "tq-density" not in viewer.text
+    assert "fewer than 3 incidents within 1,000 m" in viewer.text
+    figures = [
+        data_clients[role].get("/figures/hotspots.png", params=params)
+        for role in ("viewer", "officer01")
+    ]
+    assert figures[0].headers["etag"] != figures[1].headers["etag"]  # rendered per policy
