@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from api import errors
 from api.hardening import SecurityHeaders
 from api.limits import BodyLimit
-from api.routes import auth, geocode, imports, incidents, map_pages, ogc, pages, sites, tiles
+from api.routes import admin, auth, geocode, imports, incidents, map_pages, ogc, pages, sites, tiles
 from api.security import decide
 from gis import migrations
 from gis.database import open_engine
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     errors.install(app)
     app.include_router(auth.router)
+    app.include_router(admin.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.add_middleware(BodyLimit)

@@ -86,7 +86,9 @@ def hash_token(secret: str) -> str:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InputError(f"role {role!r} does not exist", f"use one of {', '.join(ROLES)}")
+        raise InputError(
+            f"role {role!r} does not exist", f"use one of {', '.join(ROLES)}", field="role"
+        )
 
 
 def _parse_scope(conn: Connection, scope: list[str]) -> list[tuple[str, str | None]]:
@@ -98,7 +100,9 @@ def _parse_scope(conn: Connection, scope: list[str]) -> list[tuple[str, str | No
         ).first()
         if row is None:
             raise InputError(
-                f"scope {code!r} is not a loaded unit code", "give province or commune codes"
+                f"scope {code!r} is not a loaded unit code",
+                "give province or commune codes",
+                field="scope",
             )
         pairs.append((code, None) if row.level == "province" else (row.parent_code, code))
     return pairs
@@ -120,12 +124,17 @@ def add_user(
         raise InputError(
             f"the password is shorter than {MIN_PASSWORD_LENGTH} characters",
             "choose a longer password (a passphrase of several words is good)",
+            field="password",
         )
     if role == "officer" and not scope:
-        raise InputError("an officer needs a scope", "give --scope with province or commune codes")
+        raise InputError(
+            "an officer needs a scope", "give --scope with province or commune codes", field="scope"
+        )
     with engine.begin() as conn:
         if conn.scalar(sa.text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}):
-            raise InputError(f"user {username!r} already exists", "choose another name")
+            raise InputError(
+                f"user {username!r} already exists", "choose another name", field="username"
+            )
         user_id = conn.scalar(
             sa.text(
                 "INSERT INTO app_user (username, display_name, password_hash, role) "

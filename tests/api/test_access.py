@@ -47,6 +47,12 @@ MINIMUM_ROLE = {
     ("GET", "/imports/{batch_id}"): "officer",
     ("POST", "/geocode"): "officer",
     ("POST", "/geocode/batch"): "officer",
+    ("GET", "/admin/users"): "admin",
+    ("POST", "/admin/users"): "admin",
+    ("POST", "/admin/users/{name}/disable"): "admin",
+    ("GET", "/admin/tokens"): "admin",
+    ("POST", "/admin/tokens"): "admin",
+    ("DELETE", "/admin/tokens/{token_id}"): "admin",
 }  # fmt: skip
 DECLARED = {"public": "anonymous", "viewer": "viewer", "officer": "officer", "admin": "admin"}
 SAMPLES = {"collection_id": "communes", "feature_id": "13285", "z": "0", "x": "0", "y": "0",
@@ -197,3 +203,58 @@ def test_one_address_many_names_gets_429(api_app, api_engine, monkeypatch):
     with TestClient(api_app, client=("198.51.100.21", 40000)) as other:
         r = other.post("/auth/login", data={"username": ROLES["viewer"], "password": PASSWORD})
         assert r.status_code == 200
+
+
+def test_admin_routes_change_accounts_with_their_audit_row(clients, api_engine, tokens):
+    """Each admin write is one transaction with one audit row naming the admin and the token;
+    bad input is a 422 problem naming the field and changes nothing."""
+    from gis import audit
+
+    admin = clients["admin"]
+    admin_token = auth.principal_for_token(api_engine, tokens["admin"]).token_id
+
+    def log(entity: str, entity_id: str) -> list[dict]:
+        return sorted((e for e in audit.entries(api_engine, entity=entity, limit=1000)
+                       if e["entity_id"] == entity_id), key=lambda e: e["id"])  # fmt: skip
+
+    body = {"username": "api.officer", "password": PASSWORD, "role": "officer", "scope": ["37"]}
+    r = admin.post("/admin/users", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["scope"] == ["37"] and "password" not in r.text and "hash" not in r.text
+    (entry,) = log("app_user", "api.officer")
+    assert (entry["actor"], entry["token_id"], entry["action"]) == (
+        ROLES["admin"], admin_token, "create",
+    )  # fmt: skip
+    assert entry["before"] is None and entry["after"]["role"] == "officer"
+    for bad, field in (({**body, "username": "x2", "password": "short"}, "password"),
+                       ({**body, "username": "x3", "role": "root"}, "role"),
+                       ({**body, "username": "x4", "scope": ["99999"]}, "scope"),
+                       (body, "username")):  # fmt: skip
+        r = admin.post("/admin/users", json=bad)
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        assert field in r.text, (field, r.text)
+    assert {"x2", "x3", "x4"}.isdisjoint(u["username"] for u in admin.get("/admin/users").json())
+    assert len(log("app_user", "api.officer")) == 1
+
+    r = admin.post("/admin/tokens", json={"username": "api.officer", "name": "sync", "days": 7})
+    assert r.status_code == 201, r.text
+    issued = r.json()
+    assert auth.principal_for_token(api_engine, issued["token"]).username == "api.officer"
+    listed = admin.get("/admin/tokens", params={"user": "api.officer"}).json()
+    assert [t["id"] for t in listed] == [issued["id"]] and issued["token"] not in str(listed)
+    assert [e["action"] for e in log("api_token", str(issued["id"]))] == ["create"]
+    assert admin.delete(f"/admin/tokens/{issued['id']}").status_code == 200
+    r = admin.delete(f"/admin/tokens/{issued['id']}")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    assert [e["action"] for e in log("api_token", str(issued["id"]))] == ["create", "revoke"]
+    with pytest.raises(auth.NotAuthenticated):
+        auth.principal_for_token(api_engine, issued["token"])
+
+    r = admin.post("/admin/users/api.officer/disable")
+    assert r.status_code == 200 and r.json()["disabled"] is True
+    entry = log("app_user", "api.officer")[-1]
+    assert (entry["action"], entry["before"], entry["after"]) == (
+        "disable", {"disabled": False}, {"disabled": True},
+    )  # fmt: skip
+    assert admin.post("/admin/users/ghost/disable").status_code == 404
+    assert clients["officer"].post("/admin/users", json=body).status_code == 403
