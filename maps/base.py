@@ -2,7 +2,8 @@
 
 Communes (simplified coverage) with tooltips and search, the province outline, a title
 block, boundary attribution, fullscreen, a layer control, and the synthetic-data label when
-demo data is shown. Thematic maps restyle the communes and add their own layers and legend.
+demo data is shown. Under 800 px wide (a dashboard frame) the controls fold (CompactMode).
+Thematic maps restyle the communes and add their own layers and legend.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from markupsafe import Markup
 from maps.controls import (
     Attribution,
     CommuneSearch,
+    CompactMode,
     Fullscreen,
     LegendItem,
     TuquanElement,
@@ -117,7 +119,8 @@ class ProvinceMap:
             page_title=f"{title_vi} — {base.name}",
             control_scale=False,  # a metric-only scale comes with the frame
         )
-        _MapFrame([[miny, minx], [maxy, maxx]]).add_to(self.map)
+        self.bounds = [[miny, minx], [maxy, maxx]]
+        _MapFrame(self.bounds).add_to(self.map)
         self.communes = self._commune_layer(commune_style, commune_properties, commune_tooltips)
         self.outline = folium.GeoJson(
             base.outline,
@@ -196,9 +199,9 @@ class ProvinceMap:
         if not self._saved:
             if not self._legend_added:
                 self.add_legend("Chú giải", "legend")
-            folium.LayerControl(collapsed=False, position=self.layer_control_position).add_to(
-                self.map
-            )
+            control = folium.LayerControl(collapsed=False, position=self.layer_control_position)
+            control.add_to(self.map)
+            CompactMode(control, self.bounds).add_to(self.map)  # small maps fold their controls
             self._saved = True
         return save_map(self.map, path)
 

@@ -163,6 +163,40 @@ class Fullscreen(TuquanElement):
         self.control_options = {"position": position, "title": "Toàn màn hình / fullscreen"}
 
 
+COMPACT_BELOW_PX = 800  # narrower maps (dashboard frames, phones) fold their controls
+
+
+class CompactMode(TuquanElement):
+    """Folds the controls of a small map (layer list, title, legends) behind buttons.
+
+    Add it after the layer control and the legends: it finds them on the page.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        tuquan.compact({{ this._parent.get_name() }},
+            {{ this.layer_control.get_name() if this.layer_control else "null" }},
+            {{ this.compact_options|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        layer_control: folium.LayerControl | None,
+        bounds: list[list[float]] | None = None,
+        below_px: int = COMPACT_BELOW_PX,
+    ) -> None:
+        super().__init__()
+        self._name = "CompactMode"
+        self.layer_control = layer_control
+        self.compact_options = {
+            "below": below_px,
+            "bounds": bounds,
+            "legendLabel": "Chú giải / legend",
+            "titleHint": "Bấm để xem thêm / click for more",
+        }
+
+
 class CommuneSearch(TuquanElement):
     """Search box over a commune layer by name, with or without diacritics, and old names."""
 

@@ -178,4 +178,63 @@
     });
     return new Search({ position: options.position || "topleft" }).addTo(map);
   };
+
+  // Small maps (a dashboard frame, a phone): the controls fold so the communes stay
+  // visible and clickable. Below options.below px of width the layer list collapses to
+  // its button, the title to one line (a click opens it) and each legend behind a toggle.
+  tuquan.compact = function (map, layers, options) {
+    var container = map.getContainer();
+    var below = options.below || 800;
+    var state = null;
+    var legends = Array.prototype.slice.call(container.querySelectorAll(".tq-legend"));
+    function fold(box, folded) {
+      L.DomUtil[folded ? "addClass" : "removeClass"](box, "tq-folded");
+      box.querySelector(".tq-fold").setAttribute("aria-expanded", String(!folded));
+    }
+    legends.forEach(function (box) {
+      var button = L.DomUtil.create("button", "tq-fold");
+      button.type = "button";
+      button.textContent = options.legendLabel;
+      box.insertBefore(button, box.firstChild);
+      L.DomEvent.on(button, "click", function () {
+        fold(box, !L.DomUtil.hasClass(box, "tq-folded"));
+      });
+    });
+    var title = container.querySelector(".tq-title");
+    if (title) {
+      title.title = options.titleHint;
+      L.DomEvent.on(title, "click", function () {
+        if (state) title.classList.toggle("tq-open");
+      });
+    }
+    if (layers) {
+      // Created open (collapsed: false): fold it again when the pointer leaves or the map is clicked.
+      L.DomEvent.on(layers.getContainer(), "mouseleave", function () {
+        if (state) layers.collapse();
+      });
+      map.on("click", function () {
+        if (state) layers.collapse();
+      });
+    }
+    function apply() {
+      var small = container.clientWidth < below;
+      if (small === state) return;
+      state = small;
+      L.DomUtil[small ? "addClass" : "removeClass"](container, "tq-compact");
+      legends.forEach(function (box) {
+        fold(box, small);
+      });
+      if (title && !small) L.DomUtil.removeClass(title, "tq-open");
+      if (layers) {
+        if (small) layers.collapse();
+        else layers.expand();
+      }
+    }
+    apply();
+    if (state && options.bounds) {
+      map.fitBounds(options.bounds, { animate: false, paddingTopLeft: [0, 24] });
+    }
+    map.on("resize", apply);
+    return { isCompact: function () { return state; } };
+  };
 })();

@@ -156,3 +156,59 @@ def test_viewer_sees_no_plan_button(browser, served):
     visit.screenshot("dashboard-viewer-1366x768")
     visit.clean()
     visit.context.close()
+
+
+# A point inside each commune's drawn shape (nearest its box centre), in the frame's
+# viewport, and what document.elementFromPoint finds there: the map, or a control over it.
+CLICKABLE_COMMUNES = """() => {
+  const paths = [...document.querySelectorAll("path.tq-commune")];
+  const controls = [];
+  let clickable = 0;
+  for (const path of paths) {
+    const box = path.getBBox();
+    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const tries = [];
+    for (let i = 0; i <= 10; i++)
+      for (let j = 0; j <= 10; j++)
+        tries.push([box.x + (box.width * i) / 10, box.y + (box.height * j) / 10]);
+    tries.sort((a, b) => Math.hypot(a[0] - cx, a[1] - cy) - Math.hypot(b[0] - cx, b[1] - cy));
+    const inside = tries.find(([x, y]) => path.isPointInFill(new DOMPoint(x, y)));
+    if (!inside) continue;
+    const at = new DOMPoint(inside[0], inside[1]).matrixTransform(path.getScreenCTM());
+    const hit = document.elementFromPoint(at.x, at.y);
+    if (hit && hit.closest(".leaflet-pane")) clickable++;
+    else controls.push(hit ? (hit.closest(".leaflet-control") || hit).className : "outside");
+  }
+  return {communes: paths.length, clickable, covered_by: controls};
+}"""
+
+
+def test_maps_in_dashboard_frames_leave_the_communes_clickable(browser, served):
+    """At the dashboard's frame size (~635×500 px) the map's controls are compact: most
+    commune centres are the map's own shapes, not a layer list, title or legend over them."""
+    visit = Visit(browser, served)
+    visit.login(served, "viewer")
+    page = visit.page
+    for frame_id in ("map-coverage", "map-hotspots"):
+        frame = page.frame_locator(f"#{frame_id}")
+        frame.locator("path.tq-commune").first.wait_for(timeout=60_000)
+        width = page.locator(f"#{frame_id}").bounding_box()["width"]
+        assert width < 800, width  # a small map: the compact controls apply
+        found = page.frame(name=None, url=lambda u, f=frame_id: f"/maps/{f[4:]}" in u).evaluate(
+            CLICKABLE_COMMUNES
+        )
+        share = found["clickable"] / found["communes"]
+        print(frame_id, f"{share:.0%} of commune centres clickable", found["covered_by"][:10])
+        assert share >= 0.8, (frame_id, found)
+        assert frame.locator(".leaflet-control-layers-expanded").count() == 0
+        assert not frame.locator(".tq-title .tq-meta").is_visible()  # one line
+        legend = frame.locator(".tq-legend")
+        assert legend.is_visible() and not legend.locator("h2").is_visible()  # folded
+        legend.locator(".tq-fold").click()
+        assert legend.locator("h2").is_visible()
+        frame.locator(".leaflet-control-layers-toggle").click()
+        assert frame.locator(".leaflet-control-layers-expanded").count() == 1
+    page.locator("#map-coverage").scroll_into_view_if_needed()
+    visit.screenshot("dashboard-maps-compact-1366x768")
+    visit.clean()
+    visit.context.close()
