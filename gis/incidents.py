@@ -25,7 +25,7 @@ from gis.ingest.values import parse_datetimes
 from gis.ingest.vocab import CATEGORY_PHRASES, is_generic_category, match_phrase
 from gis.normalise import nfc
 from gis.privacy import is_small, suppress_counts, suppress_rows
-from gis.record_access import OutsideScope, check_placed, scope_of, writer
+from gis.record_access import OutsideScope, scope_of, writer
 
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 
@@ -62,6 +62,15 @@ _RETURNED = (
 )
 
 
+def _outside_scope() -> OutsideScope:
+    """The one refusal of an incident a principal may not write (its place or its reference)."""
+    return OutsideScope(
+        "this incident cannot be written within your scope",
+        "place it inside the provinces or communes assigned to you and give it a reference "
+        "(external_ref) of your own, or ask an admin",
+    )
+
+
 def create_incident(
     engine: Engine,
     data: IncidentInput,
@@ -94,11 +103,9 @@ def create_incident(
     )
     if placed.errors[0]:
         raise InputError(placed.errors[0], "correct the coordinates or the address")
-    check_placed(
-        actor,
-        {"province_code": placed.province_code[0], "commune_code": placed.commune_code[0]},
-        "the incident",
-    )
+    scope = scope_of(actor)
+    if not scope.allows(placed.province_code[0], placed.commune_code[0]):
+        raise _outside_scope()
     ref = data.external_ref or f"manual:{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
     params = {
         "province": placed.province_code[0], "source": nfc(data.source or "manual"),
@@ -121,14 +128,10 @@ def create_incident(
             .mappings()
             .first()
         )
-        if before is not None and not scope_of(actor).allows(
-            before["province_code"], before["commune_code"]
-        ):
-            raise OutsideScope(
-                f"the reference {ref!r} of source {params['source']!r} cannot be written "
-                "within your scope",
-                "give another reference (external_ref)",
-            )
+        if before is not None and not scope.allows(before["province_code"], before["commune_code"]):
+            # never overwritten, and answered as a place outside the scope is: the answer
+            # must not confirm that a record outside the caller's scope holds this reference
+            raise _outside_scope()
         row = (
             conn.execute(
                 sa.text(

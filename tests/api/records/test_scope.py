@@ -1,5 +1,6 @@
 """Scope leaks: an officer of Hà Nội sees nothing of Ninh Bình through items, bbox queries,
-item ids, extents, tiles or statistics, and the answer never confirms that it exists."""
+item ids, extents, tiles or statistics, and the answer never confirms that it exists (nor
+does a write with a reference held outside the scope)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.api.records import conftest as fx
+from tests.gis.analysis_fixtures import commune_points
+from tests.helpers import snapshot
 
 SCOPED = ("sites", "incidents", "coverage", "hotspots", "hotspots-grid", "candidates",
           "communes", "provinces")  # fmt: skip
@@ -101,3 +104,30 @@ def test_statistics_of_another_province_are_not_found(data_clients):
     own = data_clients["officer01"].get("/incidents/stats").json()
     assert own["total"] == sum(fx.SMALL.values())
     assert {c["code"][:2] for c in own["top_communes"]} == {"00"}
+
+
+def test_a_reference_held_outside_the_scope_is_not_confirmed(write_clients, write_setup):
+    engine, hanoi = write_setup.engine, write_setup.hanoi
+    points = commune_points(engine, [hanoi["one"], hanoi["two"]]).set_index("code")
+
+    def body(key: str, ref: str) -> dict:
+        lon, lat = points.loc[hanoi[key], ["lon", "lat"]]
+        return {"occurred_at": "2024-05-01T10:00:00", "category": "crime", "lon": lon,
+                "lat": lat, "external_ref": ref}  # fmt: skip
+
+    held = write_clients["officer01"].post("/incidents", json=body("two", "VV-SCOPE-1"))
+    assert held.status_code == 201, held.text
+    officer = write_clients["officer01_one"]  # scoped to commune 'one' of Hà Nội only
+    before = snapshot(engine, "incident", "audit_log")
+    taken = officer.post("/incidents", json=body("one", "VV-SCOPE-1"))
+    elsewhere = officer.post("/incidents", json=body("two", "VV-SCOPE-NONE"))
+    assert taken.status_code == elsewhere.status_code == 422
+    # the same answer as any write outside the scope: nothing says the reference exists
+    assert taken.json() == elsewhere.json()
+    assert "VV-SCOPE-1" not in taken.text and "exist" not in taken.text
+    assert snapshot(engine, "incident", "audit_log") == before  # the other record untouched
+    with engine.connect() as conn:
+        commune = conn.scalar(
+            sa.text("SELECT commune_code FROM incident WHERE external_ref = 'VV-SCOPE-1'")
+        )
+    assert commune == hanoi["two"]
