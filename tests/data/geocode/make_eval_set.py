@@ -171,7 +171,8 @@ class Generator:
             n = u.name
             ward = rng.choice((f"Phường {n}", f"P.{n}", f"P{int(n):02d}", f"Phường {int(n):02d}"))
             district = _abbreviate(full[1], short[1], rng) if rng.random() < 0.5 else full[1]
-            return Row(noise, f"{ward}, {district}, {short[2]}", "matched", u.successors[0])
+            text = f"{ward}, {district}, {short[2]}"
+            return Row(noise, text, "matched", u.successors[0], note="legacy")
         u = self._old() if legacy else self._new()
         full, short = self._old_parts(u) if legacy else self._new_parts(u)
         code = u.successors[0] if legacy else u.code
