@@ -309,3 +309,101 @@ def test_national_simplified_file_loads_with_parent_field(
     )
     result = load_boundary_file(blank_engine, path, "commune", fields)
     assert result.inserted == {"commune": 3321}
+
+
+# -- `tuquan boundaries load` of GeoPackage and Shapefile ---------------------------------
+
+
+def _real_communes(mirror: Path, crs=None):
+    """Phủ Lý (13285) and Nam Hoa Lư (14359) as published, with Vietnamese field names."""
+    import geopandas as gpd
+    import pandas as pd
+
+    wards = mirror / "json/geojson/37_ninh_binh/wards"
+    frames = [gpd.read_file(next(wards.glob(f"{c}_*.geojson"))) for c in ("13285", "14359")]
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    frame = frame.rename(columns={"code": "ma", "name": "ten"})[["ma", "ten", "geometry"]]
+    assert list(frame["ma"]) == ["13285", "14359"]
+    return frame.to_crs(crs) if crs else frame
+
+
+def _areas(engine) -> dict[str, float]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT code, area_km2 FROM admin_unit WHERE code IN ('13285', '14359')")
+        ).all()
+    return dict(rows)
+
+
+def test_geopackage_in_utm_loads_through_the_cli(
+    cli, blank_engine, settings_for, blank_url, boundary_mirror, tmp_path
+):
+    import pyogrio
+
+    _province(blank_engine, settings_for, blank_url)
+    path = tmp_path / "xa_phuong.gpkg"
+    pyogrio.write_dataframe(_real_communes(boundary_mirror, 32648), path, layer="xa")
+    code, out, err = cli(
+        blank_url, "boundaries", "load", str(path), "--level", "commune",
+        "--code-field", "ma", "--name-field", "ten",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "commune: 2 new" in out
+    areas = _areas(blank_engine)
+    assert areas["13285"] == pytest.approx(11.84, rel=0.02)  # the publisher's 11.84 km²
+    with blank_engine.connect() as conn:
+        parents = set(
+            conn.scalars(sa.text("SELECT parent_code FROM admin_unit WHERE level='commune'"))
+        )
+        source = conn.execute(sa.text("SELECT * FROM boundary_source WHERE level='commune'")).one()
+    assert parents == {"37"} and "xa_phuong.gpkg" in source.files
+    code, out, _ = cli(
+        blank_url, "boundaries", "load", str(path), "--level", "commune",
+        "--code-field", "ma", "--name-field", "ten",
+    )  # fmt: skip
+    assert code == 0 and "nothing changed" in out
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # on purpose
+def test_shapefile_without_crs_is_read_as_crs84(
+    cli, blank_engine, settings_for, blank_url, boundary_mirror, tmp_path
+):
+    import pyogrio
+
+    _province(blank_engine, settings_for, blank_url)
+    frame = _real_communes(boundary_mirror).set_crs(None, allow_override=True)
+    path = tmp_path / "xa.shp"
+    pyogrio.write_dataframe(frame, path)
+    assert not path.with_suffix(".prj").exists()
+    code, out, err = cli(
+        blank_url, "boundaries", "load", str(path), "--level", "commune",
+        "--code-field", "ma", "--name-field", "ten",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "commune: 2 new" in out
+    assert _areas(blank_engine)["13285"] == pytest.approx(11.84, rel=0.02)
+    with blank_engine.connect() as conn:
+        name = conn.scalar(sa.text("SELECT name FROM admin_unit WHERE code = '14359'"))
+    assert name == "Nam Hoa Lư"  # UTF-8 attributes survive the .dbf
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # on purpose
+def test_projected_shapefile_without_crs_is_refused_until_crs_is_given(
+    cli, blank_engine, settings_for, blank_url, boundary_mirror, tmp_path
+):
+    import pyogrio
+
+    _province(blank_engine, settings_for, blank_url)
+    frame = _real_communes(boundary_mirror, 32648).set_crs(None, allow_override=True)
+    path = tmp_path / "utm_khong_crs.shp"
+    pyogrio.write_dataframe(frame, path)
+    before = snapshot(blank_engine, *TABLES)
+    args = ("boundaries", "load", str(path), "--level", "commune",
+            "--code-field", "ma", "--name-field", "ten")  # fmt: skip
+    code, out, err = cli(blank_url, *args)
+    assert code == 1 and "Traceback" not in out + err
+    assert "utm_khong_crs.shp" in err and "outside Vietnam" in err and "--crs" in err
+    assert snapshot(blank_engine, *TABLES) == before
+    code, out, err = cli(blank_url, *args, "--crs", "EPSG:32648")
+    assert code == 0, err
+    assert _areas(blank_engine)["13285"] == pytest.approx(11.84, rel=0.02)
