@@ -22,6 +22,7 @@ from gis.domain import COMPONENTS, SITE_KINDS, keys
 from gis.errors import InputError, NotFound
 from gis.features import Collection
 from gis.h3_cells import keep_cells
+from gis.privacy import CANDIDATE_COUNT_COLUMNS, HOTSPOT_COUNT_COLUMNS
 from gis.results import StoredResult, canonical, inputs_state, params_key
 
 log = logging.getLogger("tuquan.features")
@@ -179,7 +180,8 @@ HOTSPOTS = Collection(
         "island",
     ),
     commune_column="code",
-    small_counts=(("incidents", "incidents"),),
+    # with the neighbours' counts known, z (and p, bin) gives a withheld count back
+    small_counts=tuple((p, "incidents") for p in HOTSPOT_COUNT_COLUMNS),
     bind=ResultBinding("hotspots", "hotspots_key", _hotspots),
 )
 
@@ -219,7 +221,7 @@ HOTSPOTS_GRID = Collection(
         "province_code",
         "commune_code",
     ),
-    small_counts=(("incidents", "incidents"),),
+    small_counts=tuple((p, "incidents") for p in HOTSPOT_COUNT_COLUMNS),
     bind=ResultBinding("grid_hotspots", "grid_key", _grid, after=keep_cells),
 )
 
@@ -276,10 +278,8 @@ CANDIDATES = Collection(
         "explanation_en",
     ),
     commune_column="code",
-    # the rate and the sentences carry the count too
-    small_counts=tuple(
-        (p, "incidents") for p in ("incidents", "rate", "explanation_vi", "explanation_en")
-    ),
+    # the rate, the sentences, z, the count, rate and hotspot factors and the score carry it too
+    small_counts=tuple((p, "incidents") for p in CANDIDATE_COUNT_COLUMNS),
     bind=ResultBinding("candidates", "candidates_key", _candidates),
 )
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import numpy as np
 import pandas as pd
 import pytest
 
 from gis.auth import Principal, Scope
-from gis.privacy import Audience, suppress_counts, suppress_frame, suppress_rows
+from gis.density import density_grid
+from gis.privacy import Audience, density_support, suppress_counts, suppress_frame, suppress_rows
 
 
 def _features(client, collection: str, **params) -> dict[str, dict]:
@@ -42,8 +44,12 @@ def test_hotspot_counts_below_three_are_suppressed_for_viewers(data_clients, dat
     shown = [p["incidents"] for p in seen.values() if p["incidents"] is not None]
     assert shown and all(n == 0 or n >= 3 for n in shown)
     assert 0 in shown  # zero describes no one: it stays visible
-    # the statistic itself stays (it is not a count)
-    assert seen[hanoi["one"]]["z"] == pytest.approx(officer[hanoi["one"]]["z"])
+    # with the neighbours' counts known, Gi* gives the count back: withheld with it
+    for key in ("one", "two"):
+        assert officer[hanoi[key]]["z"] is not None and officer[hanoi[key]]["bin"] is not None
+        assert all(seen[hanoi[key]][c] is None for c in ("z", "p_value", "bin"))
+    assert seen[hanoi["five"]]["z"] == pytest.approx(officer[hanoi["five"]]["z"])
+    assert seen[hanoi["five"]]["bin"] == officer[hanoi["five"]]["bin"]
 
 
 def test_a_filter_cannot_find_the_suppressed_counts(data_clients, data_setup):
@@ -61,13 +67,28 @@ def test_candidates_hide_the_rate_and_sentence_of_small_counts(data_clients, dat
     assert officer["incidents"] == 1 and officer["explanation_vi"]
     assert viewer["incidents"] is None and viewer["rate"] is None
     assert viewer["explanation_vi"] is None and viewer["explanation_en"] is None
-    assert viewer["score"] == pytest.approx(officer["score"])
+    # the count's percentile, the rate's and z's, and the score that sums them give it back
+    for field in ("z", "score", "c_burden_count", "c_burden_rate", "c_hotspot"):
+        assert officer[field] is not None and viewer[field] is None, field
+    for field in ("rank", "c_mentoring", "c_gap"):  # nothing of the count in these
+        assert viewer[field] == pytest.approx(officer[field]), field
+    five = data_setup.hanoi["five"]
+    shown = _features(data_clients["viewer"], "candidates")
+    if five in shown:  # five incidents: shown as they are
+        assert shown[five]["score"] is not None and shown[five]["c_burden_count"] is not None
 
 
 def test_grid_counts_suppressed_in_items_and_tiles(data_clients):
     cells = _features(data_clients["viewer"], "hotspots-grid")
     counts = [p["incidents"] for p in cells.values()]
     assert None in counts and all(c is None or c == 0 or c >= 3 for c in counts)
+    officer = _features(data_clients["admin"], "hotspots-grid")
+    for cell, props in cells.items():  # a cell's Gi* is withheld with its count
+        if props["incidents"] is None:
+            assert props["z"] is None and props["p_value"] is None and props["bin"] is None
+            assert officer[cell]["z"] is not None
+        else:
+            assert props["z"] == pytest.approx(officer[cell]["z"])
     x, y = _tile_of(105.97, 20.25, 7)
     viewer = mapbox_vector_tile.decode(
         data_clients["viewer"].get(f"/tiles/hotspots-grid/7/{x}/{y}.mvt").content
@@ -135,3 +156,18 @@ def test_suppression_functions_agree():
     assert [r["rate"] for r in rows] == [0.0, None, 0.7, 1.0]
     assert suppress_frame(frame, columns, None) is frame
     assert suppress_counts({"x": 1, "y": 4, "z": None}, 3) == {"x": None, "y": 4, "z": None}
+
+
+def test_a_lone_incident_makes_no_density_a_viewer_sees():
+    bandwidth_m = 1000.0
+    lone = np.array([[500_000.0, 2_300_000.0]])
+    xs, ys, surface, _ = density_grid(lone[:, 0], lone[:, 1], bandwidth_m)
+    rows, cols = np.nonzero(surface > 0)
+    cells = np.column_stack([xs[cols], ys[rows]])
+    assert len(cells) > 20  # the disc it draws around itself
+    support = density_support(cells, lone, bandwidth_m)
+    assert support.max() == 1 and not (support >= 3).any()  # every cell hidden at min_count 3
+    three = lone + np.array([[0.0, 0.0], [300.0, 0.0], [0.0, 300.0]])
+    support = density_support(cells, three, bandwidth_m)
+    assert (support >= 3).any() and not (support >= 4).any()
+    assert density_support(cells[:0], three, bandwidth_m).shape == (0,)
