@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import shapely
 from sqlalchemy.engine import Engine
 
+from gis.errors import ConfigurationError
 from gis.incident_filter import IncidentFilter
 from gis.privacy import (
     HOTSPOT_COUNT_COLUMNS,
@@ -47,6 +49,7 @@ from maps.thematic_figures import coverage_figure, hotspot_figure, planning_figu
 MAP_KINDS = ("coverage", "hotspots", "planning")
 FIGURE_KINDS = ("base-map", "coverage", "hotspots", "planning")
 FIGURE_FORMATS = ("png", "pdf")
+log = logging.getLogger("tuquan.maps")
 MAX_ENTRIES = 96  # rendered pages kept on disk (oldest dropped first)
 _MAPS_DIR = Path(__file__).resolve().parent
 
@@ -252,12 +255,21 @@ class PageCache:
         with lock:
             if all(f.exists() for f in files):
                 return
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=self.folder, prefix=".render-") as tmp:
-                render(Path(tmp))
-                for f in files:  # the last file moved is the one checked first above
-                    os.replace(Path(tmp) / f.name, f)
-            self._evict()
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryDirectory(dir=self.folder, prefix=".render-") as tmp:
+                    render(Path(tmp))
+                    for f in files:  # the last file moved is the one checked first above
+                        os.replace(Path(tmp) / f.name, f)
+                self._evict()
+            except OSError as exc:  # a full disk, a read-only folder, a path through a file
+                log.warning("page cache %s cannot be written: %s", self.folder, exc)
+                raise ConfigurationError(
+                    f"the page cache folder {self.folder} cannot be written "
+                    f"({exc.strerror or exc}): the page was not rendered",
+                    "free space there or make it writable (it is TUQUAN_HOME/cache/pages), "
+                    "or set TUQUAN_HOME to a writable folder and restart",
+                ) from exc
         with self._guard:
             self._locks.pop(key, None)
 

@@ -9,13 +9,21 @@ import pytest
 
 from api.hardening import CSP
 from gis import sites
-from maps.served import inline_script_hashes
+from maps.served import PageCache, inline_script_hashes
 from tests.api.pages_fixtures import *  # noqa: F403
 from tests.api.pages_fixtures import PAGE_USERS
+from tests.faults.test_disk_faults import bad_place  # noqa: F401 -- the fixture
 from tests.helpers import count
 from tests.maps.records import AS_OF
 
 MAPS = ("coverage", "hotspots", "planning")
+
+
+def page_cache_of(client) -> PageCache:
+    """The app's page cache (made by a first request when none is yet)."""
+    if getattr(client.app.state, "page_cache", None) is None:
+        assert client.get("/maps/coverage", params={"province": "37"}).status_code == 200
+    return client.app.state.page_cache
 
 
 @pytest.mark.parametrize("kind", MAPS)
@@ -187,3 +195,21 @@ def test_viewers_get_no_density_made_of_fewer_than_three_incidents(data_clients)
         for role in ("viewer", "officer01")
     ]
     assert figures[0].headers["etag"] != figures[1].headers["etag"]  # rendered per policy
+
+
+@pytest.mark.parametrize("path", ["/maps/coverage", "/figures/coverage.png"])
+def test_an_unwritable_page_cache_is_a_clear_problem(data_clients, bad_place, path):  # noqa: F811
+    """A full, read-only or impossible folder (tests/faults/test_bad_places.py)."""
+    viewer = data_clients["viewer"]
+    app = viewer.app
+    kept = page_cache_of(viewer)  # the app's own, put back afterwards
+    app.state.page_cache = PageCache(bad_place / "pages", kept.options)
+    try:
+        r = viewer.get(path, params={"province": "37", "as_of": "2022-02-02"})
+    finally:
+        app.state.page_cache = kept
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert str(bad_place / "pages") in body["detail"] and "cannot be written" in body["detail"]
+    assert "writable" in body["hint"] and "Traceback" not in r.text
+    assert viewer.get(path, params={"province": "37"}).status_code == 200  # the app goes on
