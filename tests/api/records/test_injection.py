@@ -109,6 +109,80 @@ def test_nul_characters_never_give_500(write_clients, nb_point):
     # NFC normalisation replaces control characters; what is kept holds no NUL
     assert r.status_code == 201 and "\x00" not in r.json()["name"]
     r = client.get("/collections/sites/items", params={"name": "a\x00b"})
-    assert r.status_code == 422
+    assert r.status_code == 400 and "NUL" in r.text  # OGC Core: 400
     r = client.get("/sites/99999999999999999999")  # beyond bigint: compared, not found
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+def test_login_fields_take_injection_as_values(write_setup, evil):
+    """As user name and password, on the API and the dashboard's form: a failed login (401),
+    the attempt stored verbatim, no account changed or opened."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.csrf import LOGIN_COOKIE
+    from gis import auth
+
+    app = create_app(write_setup.settings, engine=write_setup.engine)
+    # an account and an address of its own: these failures must lock out no other test
+    number = INJECTIONS.index(evil) + 1
+    account, address = f"injection.{number}", f"192.0.2.{number}"
+    auth.add_user(write_setup.engine, account, "mật khẩu thử nghiệm", "viewer")
+    users = count(write_setup.engine, "SELECT count(*) FROM app_user")
+    with TestClient(app, client=(address, 40000), follow_redirects=False) as client:
+        for username, password in ((evil, "mật khẩu thử nghiệm"), (account, evil)):
+            r = client.post("/auth/login", data={"username": username, "password": password})
+            assert r.status_code == 401, r.text
+            assert r.headers["content-type"] == "application/problem+json"
+            client.cookies.set(LOGIN_COOKIE, "form-token-for-the-test")
+            form = {"username": username, "password": password,
+                    "csrf_token": "form-token-for-the-test"}  # fmt: skip
+            r = client.post("/login", data=form)
+            assert r.status_code == 401, r.text[:500]
+            assert "tuquan_session" not in r.headers.get("set-cookie", "")
+    with write_setup.engine.connect() as conn:
+        tried = conn.scalars(
+            sa.text("SELECT username FROM login_attempt WHERE client = :c AND NOT succeeded"),
+            {"c": address},
+        ).all()
+    assert sorted(tried) == sorted([evil, evil, account, account])
+    assert count(write_setup.engine, "SELECT count(*) FROM app_user") == users
+    _intact(write_setup.engine)
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+def test_page_parameters_take_injection_as_values(write_clients, write_setup, evil):
+    """The map pages' category and the dashboard's province: refused or answered, never run."""
+    viewer = write_clients["viewer"]
+    r = viewer.get("/maps/hotspots", params={"province": "37", "category": evil})
+    assert r.status_code in (200, 422), r.text[:500]
+    r = viewer.get("/", params={"province": evil}, headers={"Accept": "text/html"})
+    assert r.status_code == 422, r.text[:500]
+    _intact(write_setup.engine)
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+def test_site_upload_stores_injection_verbatim(write_clients, write_setup, nb_point, evil):
+    """POST /imports/sites: every text cell, the source and the mapping stored or refused as
+    values; a real (not dry) import keeps the text as it came."""
+    header = "Mã mô hình,Tên mô hình,Loại mô hình,Trạng thái,Ngày bắt đầu,Địa chỉ,Vĩ độ,Kinh độ"
+    ref = f"INJ-{INJECTIONS.index(evil)}"
+    quoted = '"' + evil.replace('"', '""') + '"'
+    row = f"{ref},{quoted},Dòng họ,Thí điểm,01/06/2022,{quoted},{nb_point[1]},{nb_point[0]}"
+    r = write_clients["officer37"].post(
+        "/imports/sites",
+        files={"file": (evil + ".csv", f"{header}\n{row}\n".encode(), "text/csv")},
+        data={"source": evil},
+    )
+    assert r.status_code == 201, r.text[:2000]
+    with write_setup.engine.connect() as conn:
+        name = conn.scalar(sa.text("SELECT name FROM site WHERE ref = :r"), {"r": ref})
+    assert name == evil
+    r = write_clients["officer37"].post(
+        "/imports/sites",
+        files={"file": ("x.csv", f"{header}\n{row}\n".encode(), "text/csv")},
+        data={"mapping": f"name={evil}", "dry_run": "true"},
+    )
+    assert r.status_code in (200, 422) and r.headers["content-type"].startswith("application/")
+    _intact(write_setup.engine)
