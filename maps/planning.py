@@ -1,7 +1,8 @@
 """Planning map: where to replicate the model next, and why.
 
 Uncovered hot-spot communes are highlighted (the gap map); the top-k candidates of
-gis.planning are numbered by rank with their score broken down in the popup; the
+gis.planning are numbered by rank with their score broken down in the popup (markers that
+would cover one another are pushed apart; the legend lists them by rank, a click shows one); the
 optimiser's sites (gis.covering) are drawn with their coverage radius, beside the existing
 sites and the radius they already cover.
 """
@@ -14,6 +15,8 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from folium.template import Template
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
 
@@ -43,7 +46,7 @@ from maps.layers import (
 from maps.planning_text import candidate_popup, chosen_popup, commune_tooltips
 from maps.province import COORD_DECIMALS, ProvinceBase
 from maps.sites import site_layer, site_legend_parts
-from maps.text import bilingual, day
+from maps.text import bilingual, day, esc
 from maps.themes import (
     CANDIDATE_COLOUR,
     CHOSEN_COLOUR,
@@ -229,6 +232,37 @@ def _title_lines(data: PlanningData, top: int) -> tuple[Markup, ...]:
     return tuple(lines)
 
 
+class SpreadMarkers(MacroElement):
+    """Pushes overlapping numbered markers apart (every zoom) and wires the ranked list."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        tuquan.spreadMarkers({{ this._parent.get_name() }},
+            [{% for layer in this.layers %}{{ layer.get_name() }}, {% endfor %}]);
+        {% if this.ranked %}
+        tuquan.rankList({{ this._parent.get_name() }}, {{ this.ranked.get_name() }});
+        {% endif %}
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layers: list[NumberedLayer], ranked: NumberedLayer | None) -> None:
+        super().__init__()
+        self._name = "SpreadMarkers"
+        self.layers = layers
+        self.ranked = ranked
+
+
+def rank_list(candidates: pd.DataFrame) -> Markup:
+    """The candidates by rank as buttons (a click shows the candidate on the map)."""
+    items = Markup("").join(
+        Markup('<li><button type="button" data-rank="{}"><b>{}</b> {}</button></li>').format(
+            int(c.rank), int(c.rank), esc(c.name)
+        )
+        for c in candidates.itertuples()
+    )
+    return Markup('<ol class="tq-ranks tq-cols">{}</ol>').format(items)
+
+
 def _legend(data: PlanningData) -> Markup:
     markers = icon_rows(
         [("1", CANDIDATE_COLOUR, "Ứng viên, theo thứ hạng", "candidate, by rank")]
@@ -246,6 +280,11 @@ def _legend(data: PlanningData) -> Markup:
     parts = [
         section("Xã", "communes", legend_rows(plan_legend())),
         section("Đề xuất", "proposals", markers + legend_rows(circles)),
+        *(
+            [section("Xếp hạng ứng viên", "candidates by rank", rank_list(data.candidates))]
+            if len(data.candidates)
+            else []
+        ),
         *(site_legend_parts() if len(data.sites) else []),
         legend_rows(BASE_LEGEND[:1]),
     ]
@@ -284,11 +323,14 @@ def planning_map(
     if len(data.sites):
         pm.add(site_layer(data.sites, show=True))
         Attribution(ICONS_ATTRIBUTION).add_to(pm.map)
+    numbered = []
     if top:
-        pm.add(candidate_layer(base, data.candidates))
+        numbered.append(pm.add(candidate_layer(base, data.candidates)))
     if data.chosen is not None and len(data.chosen):
-        pm.add(chosen_layer(data.chosen, data.covering))
+        numbered.append(pm.add(chosen_layer(data.chosen, data.covering)))
     if data.notes:
         notice_box("Không tính được", "not computed", data.notes).add_to(pm.map)
     pm.add_legend_element(HtmlBox(_legend(data), "tq-legend", "bottomright"))
+    if numbered:  # after the legend: its ranked list is wired to the candidate markers
+        SpreadMarkers(numbered, numbered[0] if top else None).add_to(pm.map)
     return pm

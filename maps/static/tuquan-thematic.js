@@ -132,6 +132,7 @@
   // Ranked places: a numbered round marker per row [lat, lon, number, popupHtml, title].
   tuquan.numberedLayer = function (rows, options) {
     var group = L.featureGroup();
+    group.byNumber = {}; // number → marker (tuquan.spreadMarkers, tuquan.rankList)
     rows.forEach(function (row) {
       var div = iconElement("tq-numbered " + (options.className || ""), options.colour, row[4]);
       div.textContent = String(row[2]);
@@ -144,7 +145,97 @@
       });
       marker.bindPopup(row[3], popupOptions({ maxWidth: 440, minWidth: 320, className: "tq-popup" }));
       group.addLayer(marker);
+      group.byNumber[row[2]] = marker;
     });
     return group;
+  };
+
+  var MARKER_PX = 26;
+  var MARKER_GAP_PX = 31; // centre to centre: the marker and its white ring
+  // Numbered markers of several layers that would overlap at the map's zoom are pushed
+  // apart (in pixels, from where their anchors put them) until none covers another; a
+  // thin line joins a moved marker to its place. Done again after every zoom.
+  tuquan.spreadMarkers = function (map, groups) {
+    var items = [];
+    groups.forEach(function (group) {
+      if (!group) return;
+      group.leaders = L.featureGroup().addTo(group);
+      Object.keys(group.byNumber).forEach(function (number) {
+        var marker = group.byNumber[number];
+        var icon = marker.options.icon;
+        items.push({ marker: marker, icon: icon, group: group, anchor: L.point(icon.options.iconAnchor) });
+      });
+    });
+    function spread() {
+      var half = MARKER_PX / 2;
+      items.forEach(function (item, i) {
+        item.point = map.latLngToLayerPoint(item.marker.getLatLng());
+        item.x = item.point.x - item.anchor.x + half;
+        item.y = item.point.y - item.anchor.y + half;
+        item.i = i;
+      });
+      for (var round = 0; round < 200; round++) {
+        var moved = false;
+        for (var a = 0; a < items.length; a++) {
+          for (var b = a + 1; b < items.length; b++) {
+            var p = items[a], q = items[b];
+            var dx = q.x - p.x, dy = q.y - p.y, d = Math.sqrt(dx * dx + dy * dy);
+            if (d >= MARKER_GAP_PX) continue;
+            if (d < 0.01) {
+              var angle = (b * 2.399963) % (2 * Math.PI); // golden angle: a stable direction
+              dx = Math.cos(angle);
+              dy = Math.sin(angle);
+              d = 1;
+            } else {
+              dx /= d;
+              dy /= d;
+            }
+            var push = (MARKER_GAP_PX - d) / 2 + 0.5;
+            p.x -= dx * push;
+            p.y -= dy * push;
+            q.x += dx * push;
+            q.y += dy * push;
+            moved = true;
+          }
+        }
+        if (!moved) break;
+      }
+      groups.forEach(function (group) {
+        if (group) group.leaders.clearLayers();
+      });
+      items.forEach(function (item) {
+        var ax = Math.round(item.point.x - item.x + half), ay = Math.round(item.point.y - item.y + half);
+        item.icon.options.iconAnchor = L.point(ax, ay);
+        item.icon.options.popupAnchor = L.point(half - ax, -ay);
+        item.marker.setIcon(item.icon);
+        var from = item.point, to = L.point(item.x, item.y);
+        if (from.distanceTo(to) > half + 4) {
+          L.polyline([map.layerPointToLatLng(from), map.layerPointToLatLng(to)], {
+            color: "#333",
+            weight: 1,
+            opacity: 0.8,
+            interactive: false,
+            className: "tq-leader",
+          }).addTo(item.group.leaders);
+        }
+      });
+    }
+    spread();
+    map.on("zoomend", spread);
+    return spread;
+  };
+
+  // The legend's ranked list: a click on a rank shows that candidate and opens its popup.
+  tuquan.rankList = function (map, group) {
+    map.getContainer().querySelectorAll(".tq-ranks [data-rank]").forEach(function (button) {
+      L.DomEvent.on(button, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        var marker = group.byNumber[button.getAttribute("data-rank")];
+        if (!marker) return;
+        if (!map.hasLayer(group)) map.addLayer(group);
+        map.setView(marker.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
+        marker.openPopup();
+      });
+    });
   };
 })();

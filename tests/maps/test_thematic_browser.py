@@ -136,6 +136,50 @@ def test_planning_map_candidates_chosen_sites_and_radius(open_map, built):
     visit.screenshot("planning-map-popup")
 
 
+# For each numbered marker, what covers its number: its centre and the points around its
+# digits hit the marker itself ("seen"), another marker ("marker") or anything else, such
+# as a control ("other"); a marker out of the window is "out".
+COVERED_NUMBERS = """selector => [...document.querySelectorAll(selector)].map(marker => {
+  const box = marker.getBoundingClientRect();
+  const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
+  if (cx < 0 || cy < 0 || cx >= innerWidth || cy >= innerHeight)
+    return [Number(marker.textContent), "out"];
+  const number = Number(marker.textContent);
+  let state = "seen";
+  for (const [dx, dy] of [[0, 0], [-6, -5], [6, -5], [-6, 5], [6, 5]]) {
+    const hit = document.elementFromPoint(cx + dx, cy + dy);
+    if (hit !== null && marker.contains(hit)) continue;
+    if (hit !== null && hit.closest(".leaflet-marker-icon")) return [number, "marker"];
+    state = "other";
+  }
+  return [number, state];
+})"""
+
+
+def test_planning_ranks_are_all_visible_and_listed(open_map, built):
+    visit = open_map(built["planning"])
+    page = visit.page
+    seen = dict(page.evaluate(COVERED_NUMBERS, ".leaflet-marker-icon .tq-candidate"))
+    assert sorted(seen) == list(range(1, TOP + 1))
+    assert set(seen.values()) == {"seen"}, seen  # every rank readable
+    chosen = dict(page.evaluate(COVERED_NUMBERS, ".leaflet-marker-icon .tq-chosen"))
+    assert len(chosen) == K and set(chosen.values()) == {"seen"}, chosen
+    assert page.locator("path.tq-leader").count() >= 1  # moved markers point to their place
+    # the legend lists the ranks; a click zooms to that candidate and opens its popup
+    ranks = page.locator(".tq-legend .tq-ranks [data-rank]")
+    assert ranks.count() == TOP
+    ranks.nth(2).click()
+    assert page.evaluate(f"{THE_MAP}.getZoom()") >= 12
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    )
+    assert "#3" in page.locator(".leaflet-popup-content").inner_text()
+    page.evaluate(f"{THE_MAP}.closePopup()")
+    zoomed = dict(page.evaluate(COVERED_NUMBERS, ".leaflet-marker-icon .tq-candidate"))
+    assert "marker" not in zoomed.values(), zoomed  # spread again at the new zoom
+    _assert_clean(visit)
+
+
 def test_national_map_coarse_then_detail(open_map, national_engine, tmp_path):
     saved = build_national_map(national_engine, tmp_path)
     print(
