@@ -156,6 +156,14 @@ class OgcRoute(APIRoute):
                 if status_of(exc) != 422:
                     raise
                 return problem(400, exc.message, exc.hint, **_field_errors(request, exc))
+            except sa.exc.DataError as exc:  # a filter value the database cannot compare
+                log.info("query value refused by the database: %s", exc.orig)
+                return problem(
+                    400,
+                    "a query parameter has a value that cannot be compared (a NUL character, "
+                    "or a number out of range)",
+                    "check the values of the query parameters",
+                )
 
         return route_handler
 

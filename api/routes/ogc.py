@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.audience import AudienceDep, privacy_headers
 from api.deps import EngineDep
 from api.errors import OgcRoute
+from api.models.problems import MISSING, NOT_AUTHENTICATED, OGC_ERRORS, OTHER_ERROR
 from api.ogc_params import CRS84, RESERVED, check_crs, parse_bbox, parse_datetime
 from api.security import access
 from gis import features
@@ -28,6 +29,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 Format = Literal["json", "geojson", "csv"]
+COLLECTION_IDS = [c.id for c in features.collections(include_sensitive=True)]
+CollectionId = Annotated[
+    str,
+    Path(
+        description="a collection (see /collections; incidents: officers and admins only)",
+        examples=["communes"],
+        json_schema_extra={"enum": COLLECTION_IDS},
+    ),
+]
 
 
 def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
@@ -100,7 +110,11 @@ def _describe(request: Request, engine, coll: Collection, audience: Audience = E
     }
 
 
-@router.get("/collections", summary="Feature collections")
+@router.get(
+    "/collections",
+    summary="Feature collections",
+    responses={401: NOT_AUTHENTICATED, "default": OTHER_ERROR},
+)
 @access("viewer")
 def list_collections(request: Request, engine: EngineDep, audience: AudienceDep) -> JSONResponse:
     base = _base(request)
@@ -114,10 +128,14 @@ def list_collections(request: Request, engine: EngineDep, audience: AudienceDep)
     return JSONResponse(body, headers=privacy_headers(audience))
 
 
-@router.get("/collections/{collection_id}", summary="One collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="One collection",
+    responses={401: NOT_AUTHENTICATED, 404: MISSING, "default": OTHER_ERROR},
+)
 @access("viewer")
 def describe_collection(
-    collection_id: str, request: Request, engine: EngineDep, audience: AudienceDep
+    collection_id: CollectionId, request: Request, engine: EngineDep, audience: AudienceDep
 ) -> JSONResponse:
     coll = features.get_collection(collection_id, include_sensitive(request))
     return JSONResponse(
@@ -141,11 +159,12 @@ def _page_links(request: Request, coll: Collection, page, limit: int, offset: in
 @router.get(
     "/collections/{collection_id}/items",
     summary="Features of a collection",
-    responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}},
+    response_class=Response,  # GeoJSON or CSV, never plain JSON
+    responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}, **OGC_ERRORS},
 )
 @access("viewer")
 def items(
-    collection_id: str,
+    collection_id: CollectionId,
     request: Request,
     engine: EngineDep,
     audience: AudienceDep,
@@ -204,10 +223,15 @@ def items(
     return Response(body + "}", media_type=GEOJSON, headers=headers)
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_class=Response,  # GeoJSON
+    responses={200: {"content": {GEOJSON: {}}}, **OGC_ERRORS},
+)
 @access("viewer")
 def item(
-    collection_id: str,
+    collection_id: CollectionId,
     feature_id: str,
     request: Request,
     engine: EngineDep,

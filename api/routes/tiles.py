@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse, Response
 
 from api.audience import AudienceDep, privacy_headers
 from api.deps import EngineDep
-from api.routes.ogc import include_sensitive
+from api.models.problems import MISSING, NOT_AUTHENTICATED, OTHER_ERROR, TILE_ERRORS
+from api.routes.ogc import CollectionId, include_sensitive
 from api.security import access
 from gis import features, tiles
 
@@ -18,11 +19,19 @@ MVT = "application/vnd.mapbox-vector-tile"
 @router.get(
     "/{collection_id}/{z}/{x}/{y}.mvt",
     summary="One vector tile",
-    responses={200: {"content": {MVT: {}}}, 304: {"description": "unchanged (ETag)"}},
+    response_class=Response,  # not JSON: the 200 is documented as MVT alone
+    responses={
+        200: {
+            "description": "the tile (empty when nothing is in it)",
+            "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        304: {"description": "unchanged (ETag)"},
+        **TILE_ERRORS,
+    },
 )
 @access("viewer")
 def tile(
-    collection_id: str,
+    collection_id: CollectionId,
     z: int,
     x: int,
     y: int,
@@ -47,9 +56,15 @@ def tile(
     return Response(rendered.data, media_type=MVT, headers=headers)
 
 
-@router.get("/{collection_id}.json", summary="TileJSON of a collection")
+@router.get(
+    "/{collection_id}.json",
+    summary="TileJSON of a collection",
+    responses={401: NOT_AUTHENTICATED, 404: MISSING, "default": OTHER_ERROR},
+)
 @access("viewer")
-def tilejson(collection_id: str, request: Request, engine: EngineDep, audience: AudienceDep):
+def tilejson(
+    collection_id: CollectionId, request: Request, engine: EngineDep, audience: AudienceDep
+):
     coll = features.get_collection(collection_id, include_sensitive(request))
     base = str(request.base_url).rstrip("/")
     template = f"{base}/tiles/{coll.id}/{{z}}/{{x}}/{{y}}.mvt"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from gis import features
 from tests.helpers import count
 
 
@@ -112,6 +113,8 @@ def test_invalid_query_parameters_are_400_naming_the_parameter(nb_client):
         assert {e["in"] for e in body["errors"]} == {"query"}
     r = nb_client.get("/collections/communes/items/13285", params={"crs": "EPSG:3405"})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "crs"
+    r = nb_client.get("/collections/communes/items", params={"name": "Phủ\x00Lý"})
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
 
 
 def test_crs84_is_accepted(nb_client):
@@ -121,3 +124,24 @@ def test_crs84_is_accepted(nb_client):
     )
     assert r.status_code == 200 and r.json()["numberReturned"] == 5
     assert nb_client.get("/collections/communes/items/13285", params={"crs": CRS84}).is_success
+
+
+def test_openapi_documents_errors_and_collections(nb_client):
+    spec = nb_client.get("/openapi.json").json()
+    ids = [c.id for c in features.collections(include_sensitive=True)]
+    for path in (
+        "/collections/{collection_id}",
+        "/collections/{collection_id}/items",
+        "/collections/{collection_id}/items/{feature_id}",
+    ):
+        op = spec["paths"][path]["get"]
+        (collection,) = [p for p in op["parameters"] if p["name"] == "collection_id"]
+        assert collection["schema"]["enum"] == ids, path
+        assert "422" not in op["responses"], path  # OGC routes answer 400, never 422
+        for status in ("401", "404"):
+            assert list(op["responses"][status]["content"]) == ["application/problem+json"]
+    items = spec["paths"]["/collections/{collection_id}/items"]["get"]
+    assert list(items["responses"]["400"]["content"]) == ["application/problem+json"]
+    assert list(items["responses"]["200"]["content"]) == ["application/geo+json", "text/csv"]
+    names = {p["name"] for p in items["parameters"]}
+    assert {"bbox", "bbox-crs", "crs", "datetime", "limit", "offset"} <= names

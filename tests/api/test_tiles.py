@@ -72,3 +72,13 @@ def test_tilejson(nb_client):
     assert doc["tiles"][0].endswith("/tiles/communes/{z}/{x}/{y}.mvt")
     assert doc["vector_layers"][0]["id"] == "communes"
     assert 105 < doc["bounds"][0] < 106
+
+
+def test_openapi_documents_the_tile_route(nb_client):
+    spec = nb_client.get("/openapi.json").json()
+    op = spec["paths"]["/tiles/{collection_id}/{z}/{x}/{y}.mvt"]["get"]
+    assert list(op["responses"]["200"]["content"]) == ["application/vnd.mapbox-vector-tile"]
+    for status in ("401", "404", "422"):
+        assert list(op["responses"][status]["content"]) == ["application/problem+json"], status
+    (collection,) = [p for p in op["parameters"] if p["name"] == "collection_id"]
+    assert {"provinces", "communes", "incidents"} <= set(collection["schema"]["enum"])
