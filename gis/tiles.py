@@ -47,10 +47,14 @@ class Tile:
 def check_tile(z: int, x: int, y: int) -> None:
     """Refuse tile addresses outside the pyramid."""
     if not 0 <= z <= MAX_ZOOM:
-        raise InputError(f"zoom {z} is out of range", f"use 0 to {MAX_ZOOM}")
+        raise InputError(f"zoom {z} is out of range", f"use 0 to {MAX_ZOOM}", field="z")
     side = 1 << z
     if not (0 <= x < side and 0 <= y < side):
-        raise InputError(f"tile {z}/{x}/{y} does not exist", f"x and y go from 0 to {side - 1}")
+        raise InputError(
+            f"tile {z}/{x}/{y} does not exist",
+            f"x and y go from 0 to {side - 1}",
+            field=tuple(n for n, v in (("x", x), ("y", y)) if not 0 <= v < side),
+        )
 
 
 def pixel_size_m(z: int) -> float:

@@ -65,6 +65,14 @@ def test_empty_tile_and_bad_addresses(nb_client):
         assert (
             r.status_code in (404, 422) and r.headers["content-type"] == "application/problem+json"
         )
+    fields = {
+        "/tiles/communes/30/0/0.mvt": ["z"],
+        "/tiles/communes/3/9/0.mvt": ["x"],
+        "/tiles/communes/3/9/-1.mvt": ["x", "y"],
+    }
+    for url, names in fields.items():
+        r = nb_client.get(url)
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == names, url
 
 
 def test_tilejson(nb_client):
