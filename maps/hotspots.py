@@ -146,6 +146,8 @@ def commune_tooltips(base: ProvinceBase, communes: pd.DataFrame | None) -> pd.Se
     data = communes.set_index(communes["code"].astype(str)).reindex(base.communes["code"])
     bins = pd.Series(gi_bins(data["bin"]), index=data.index)
     classes = bins.map(lambda b: str(bilingual(*gi_bin_label(b))))
+    withheld = (data["bin"].isna() & data["incidents"].isna()).to_numpy()  # privacy
+    classes = classes.where(~withheld, count_text(None))
     z = data["z"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")
     p = data["p_value"].map(lambda v: "—" if pd.isna(v) else f"{v:.3f}")
     count = data["incidents"].map(count_text)  # missing: withheld for privacy

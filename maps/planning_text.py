@@ -23,6 +23,11 @@ FACTORS = (
 RATE_UNITS = {"per_1000_people": "/1.000 dân", "per_km2": "/km²"}
 
 
+def _points(value) -> str:
+    """Points of a score; withheld for privacy (missing) when they would give a count back."""
+    return "—" if value is None or pd.isna(value) else f"{value:.3f}"
+
+
 def candidate_popup(c) -> str:
     """Escaped popup HTML of one ranked candidate: the score and each factor's share of it."""
     values = {
@@ -36,7 +41,7 @@ def candidate_popup(c) -> str:
     }
     rows = Markup("").join(
         Markup('<tr><th>{}</th><td class="tq-num">{}</td><td class="tq-num">+{}</td></tr>').format(
-            bilingual(vi, en), values[key], f"{getattr(c, 'c_' + key):.3f}"
+            bilingual(vi, en), values[key], _points(getattr(c, "c_" + key))
         )
         for key, vi, en in FACTORS
     )
@@ -44,7 +49,7 @@ def candidate_popup(c) -> str:
         bilingual("Yếu tố", "factor"), bilingual("Giá trị", "value"), bilingual("Điểm", "points")
     )
     total = Markup('<tr><th>{}</th><td></td><td class="tq-num"><b>{}</b></td></tr>').format(
-        bilingual("Tổng điểm", "score"), f"{c.score:.3f}"
+        bilingual("Tổng điểm", "score"), _points(c.score)
     )
     components = list(c.recommended_components or [])
     advice = (

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from gis.errors import ConfigurationError
 from gis.incident_filter import IncidentFilter
 from gis.privacy import (
+    CANDIDATE_COUNT_COLUMNS,
     HOTSPOT_COUNT_COLUMNS,
     suppress_density,
     suppress_frame,
@@ -301,15 +302,17 @@ def _suppressed(data, min_count: int | None):
         return data
     if isinstance(data, HotspotData):  # the density surface: _density_seen
         communes = data.communes
-        if communes is not None:
-            communes = suppress_frame(communes, {"incidents": "incidents"}, min_count)
+        if communes is not None:  # Gi* gives the count back with the neighbours' known
+            communes = suppress_frame(
+                communes, dict.fromkeys(HOTSPOT_COUNT_COLUMNS, "incidents"), min_count
+            )
         grid = data.grid
-        if grid is not None:
-            grid = suppress_frame(grid, {"incidents": "incidents"}, min_count)
+        if grid is not None:  # a significant hexagon of one or two incidents: left out
+            counts = grid["incidents"].astype("Float64")
+            grid = grid[~((counts > 0) & (counts < min_count)).fillna(False).to_numpy(bool)]
         return dataclasses.replace(data, communes=communes, grid=grid)
     if isinstance(data, PlanningData):
-        # the popup prints the score and its factors (maps.planning_text): not withheld here
-        hidden = {c: "incidents" for c in ("incidents", "rate", "explanation_vi", "explanation_en")}
+        hidden = dict.fromkeys(CANDIDATE_COUNT_COLUMNS, "incidents")
         chosen = data.chosen
         if chosen is not None and data.covering.get("demand") == "incidents":
             chosen = suppress_frame(chosen, {"marginal_gain": "marginal_gain"}, min_count)
@@ -377,7 +380,7 @@ def _within(data, communes: tuple[str, ...] | None, base: ProvinceBase):
     if isinstance(data, PlanningData):
         candidates = data.candidates[data.candidates["code"].astype(str).isin(inside)]
         chosen = data.chosen
-        if chosen is not None and data.covering.get("demand") == "incidents":
+        if chosen is not None and "code" in chosen and data.covering.get("demand") == "incidents":
             outside = ~chosen["code"].astype(str).isin(inside).to_numpy()
             chosen = chosen.copy()
             for column in ("marginal_gain", "marginal_share"):

@@ -84,8 +84,18 @@ def test_viewers_get_small_counts_suppressed_and_say_so(data_clients, data_setup
         "FROM incident i WHERE i.commune_code = u.code) BETWEEN 1 AND 2",
     )
     assert small == 2  # the communes with 1 and 2 incidents; zero describes no one
-    assert viewer.text.count(" / hidden") == small  # one tooltip per commune
+    # one tooltip per commune: its count and its Gi* class (which gives the count back)
+    assert viewer.text.count(" / hidden") == 2 * small
     assert officer.text.count(" / hidden") == 0
+    z_shown = {
+        text: len(re.findall(r"Gi\* z = -?\d", text)) for text in (viewer.text, officer.text)
+    }
+    assert z_shown[viewer.text] == z_shown[officer.text] - small
+    # the planning popups withhold the score and the factors that follow from the count
+    plan_v = data_clients["viewer"].get("/maps/planning", params=params).text
+    plan_o = data_clients["officer01"].get("/maps/planning", params=params).text
+    dash = r"+\u2014"  # '+—' as the page's script writes it
+    assert plan_v.count(dash) > plan_o.count(dash)
     # the coverage map has no incident counts: one page for everyone
     cov_v = data_clients["viewer"].get("/maps/coverage", params=params)
     cov_o = data_clients["officer01"].get("/maps/coverage", params=params)
@@ -163,7 +173,8 @@ def test_an_officer_of_one_commune_sees_only_its_incident_figures(data_clients, 
     assert own.headers["etag"] != whole.headers["etag"]
     communes = count(data_setup.engine, "SELECT count(*) FROM admin_unit WHERE parent_code = '01'")
     # every other commune's count is withheld (as the collections answer nothing there)
-    assert own.text.count(" / hidden") == communes - 1 and whole.text.count(" / hidden") == 0
+    assert own.text.count(" / hidden") == 2 * (communes - 1)  # count and Gi* class
+    assert whole.text.count(" / hidden") == 0
     shown = re.findall(r"incidents: (\d+)\D", own.text)
     assert shown == ["1"]  # his commune's count only
     assert sorted(set(re.findall(r"incidents: (\d+)\D", whole.text))) == ["0", "1", "2", "5"]
