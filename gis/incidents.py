@@ -52,7 +52,11 @@ def _timestamp(value: dt.datetime | str) -> dt.datetime:
         return value
     parsed, messages = parse_datetimes(pd.Series([str(value).strip()], dtype=object))
     if messages[0] or pd.isna(parsed.iloc[0]):
-        raise InputError(f"time {value!r}: {messages[0] or 'missing'}", "e.g. 12/03/2024 14:30")
+        raise InputError(
+            f"time {value!r}: {messages[0] or 'missing'}",
+            "e.g. 12/03/2024 14:30",
+            field="occurred_at",
+        )
     return parsed.iloc[0].to_pydatetime()
 
 
@@ -87,22 +91,33 @@ def create_incident(
         raise InputError(
             f"unknown incident category {data.category!r}",
             "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in INCIDENT_CATEGORIES),
+            field="category",
         )
     subcategory = data.subcategory
     if not subcategory and data.category not in keys(INCIDENT_CATEGORIES):
         subcategory = None if is_generic_category(data.category) else data.category
     when = _timestamp(data.occurred_at)
     if (data.lon is None) != (data.lat is None):
-        raise InputError("only one of lon and lat is given", "give both, or an address")
+        raise InputError(
+            "only one of lon and lat is given", "give both, or an address", field=("lon", "lat")
+        )
     if data.lon is None and not (data.address and data.address.strip()):
-        raise InputError("an incident needs an address or coordinates", "give one of them")
+        raise InputError(
+            "an incident needs an address or coordinates",
+            "give one of them",
+            field=("address", "lon", "lat"),
+        )
     placed = (locator or Locator(engine)).locate(
         np.array([np.nan if data.lon is None else float(data.lon)]),
         np.array([np.nan if data.lat is None else float(data.lat)]),
         pd.Series([data.address or ""], dtype=object),
     )
     if placed.errors[0]:
-        raise InputError(placed.errors[0], "correct the coordinates or the address")
+        raise InputError(
+            placed.errors[0],
+            "correct the coordinates or the address",
+            field=("lon", "lat") if data.lon is not None else "address",
+        )
     scope = scope_of(actor)
     if not scope.allows(placed.province_code[0], placed.commune_code[0]):
         raise _outside_scope()

@@ -211,3 +211,21 @@ def test_ogc_datetime_without_offset_is_vietnam_time(write_clients, write_setup)
     assert not found("2024-06-10T01:30:00Z/..")  # an explicit Z is kept: 08:30 local
     assert found("2024-06-09T18:30:00Z/2024-06-09T19:30:00Z")
     assert found("2024-06-10T02:00:00")  # an instant, local
+
+
+def test_incident_domain_errors_name_the_field(write_clients, write_setup):
+    officer, engine = write_clients["officer37"], write_setup.engine
+    before = snapshot(engine, *TABLES)
+    lon, lat, _ = _inner_point(engine, "37")
+    good = {"occurred_at": "2024-05-01T10:00:00", "category": "crime", "lon": lon, "lat": lat}
+    cases = [
+        ({"occurred_at": "hôm qua lúc nào đó"}, ["occurred_at"]),
+        ({"category": "chuyện lạ"}, ["category"]),
+        ({"lon": 2.35, "lat": 48.85}, ["lon", "lat"]),
+    ]
+    for change, fields in cases:
+        r = officer.post("/incidents", json={**good, **change})
+        assert r.status_code == 422, (change, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == fields, (change, r.json())
+        assert {e["in"] for e in r.json()["errors"]} == {"body"}
+    assert snapshot(engine, *TABLES) == before
