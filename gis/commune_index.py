@@ -1,14 +1,14 @@
-"""In-memory point-in-polygon over the loaded communes (shapely STRtree, vectorised).
+"""In-memory point-in-polygon over the loaded communes (shapely, vectorised).
 
 PostGIS joins a million points to full-resolution polygons in ~18 s here; bounding-box
-candidates from an STRtree tested against prepared polygons take ~3 s for a million
-points nationally, so bulk paths (imports, batch geocoding) use this index and keep
+candidates (points sorted by longitude) tested against prepared polygons take ~1.5 s for
+a million points nationally, so bulk paths (imports, batch geocoding) use this index and keep
 PostGIS for set-based analysis.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -24,6 +24,10 @@ class CommuneIndex:
     province_codes: np.ndarray  # province code per polygon
     geoms: np.ndarray  # shapely MultiPolygons, EPSG:4326
     tree: shapely.STRtree
+    bounds: np.ndarray = field(init=False, repr=False)  # (xmin, ymin, xmax, ymax) per polygon
+
+    def __post_init__(self) -> None:
+        self.bounds = shapely.bounds(self.geoms).reshape(-1, 4)
 
     @classmethod
     def from_engine(cls, engine: Engine, province: str | None = None) -> CommuneIndex:
@@ -47,33 +51,31 @@ class CommuneIndex:
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Position of the commune holding each point in ``codes`` (-1 where none does).
 
-        The tree gives bounding-box candidates; each polygon then tests its candidates
-        with ``intersects_xy`` on its prepared geometry. (A predicate inside the tree
-        query would prepare the points instead of the polygons: 15× slower nationally.)
-        A point on a shared edge goes to the commune with the lowest code, so the answer
-        does not depend on the order of the tree.
+        The points are sorted by longitude once; each polygon takes the points inside its
+        bounding box (a binary search on longitude, then a latitude filter) and tests them
+        with ``intersects_xy`` on its prepared geometry: no shapely points are created,
+        ~3× faster than querying the STRtree with points (and the same answer). A point
+        on a shared edge goes to the commune with the lowest code (polygons are visited in
+        code order and a placed point is not tested again), whatever the order of the tree.
         """
         x = np.asarray(lons, dtype=float)
         y = np.asarray(lats, dtype=float)
         found = np.full(len(x), -1, dtype=np.int64)
         if len(x) == 0 or len(self) == 0:
             return found
-        point_idx, poly_idx = self.tree.query(shapely.points(x, y))
-        if len(point_idx) == 0:
-            return found
-        order = np.argsort(poly_idx, kind="stable")
-        point_idx, poly_idx = point_idx[order], poly_idx[order]
-        hit = np.zeros(len(point_idx), dtype=bool)
-        starts = np.flatnonzero(np.r_[True, poly_idx[1:] != poly_idx[:-1]])
-        for start, end in zip(starts, np.r_[starts[1:], len(poly_idx)], strict=True):
-            candidates = point_idx[start:end]
-            hit[start:end] = shapely.intersects_xy(
-                self.geoms[poly_idx[start]], x[candidates], y[candidates]
-            )
-        # Keep the lowest-code polygon per point: codes are sorted, indices follow.
-        lowest = np.full(len(x), len(self), dtype=np.int64)
-        np.minimum.at(lowest, point_idx[hit], poly_idx[hit])
-        found[lowest < len(self)] = lowest[lowest < len(self)]
+        order = np.argsort(x, kind="stable")  # NaN sorts last: no bounding box takes it
+        by_x = x[order]
+        xmin, ymin, xmax, ymax = self.bounds.T
+        first = np.searchsorted(by_x, xmin, side="left")
+        stop = np.searchsorted(by_x, xmax, side="right")  # empty geometry: NaN → no points
+        for poly in np.flatnonzero(stop > first):
+            candidates = order[first[poly] : stop[poly]]
+            cy = y[candidates]
+            candidates = candidates[(cy >= ymin[poly]) & (cy <= ymax[poly])]
+            candidates = candidates[found[candidates] < 0]
+            if len(candidates):
+                inside = shapely.intersects_xy(self.geoms[poly], x[candidates], y[candidates])
+                found[candidates[inside]] = poly
         return found
 
     def commune_codes(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import shapely
 import sqlalchemy as sa
 
 from gis.commune_index import CommuneIndex
@@ -37,3 +38,37 @@ def test_empty_inputs(nb_engine):
     index = CommuneIndex.from_engine(nb_engine, province="37")
     assert index.lookup(np.array([]), np.array([])).shape == (0,)
     assert index.commune_codes(np.array([0.0]), np.array([0.0]))[0] is None
+
+
+def test_shared_vertices_go_to_the_lowest_code_and_nan_to_none(nb_engine):
+    """Points exactly on polygon vertices (shared by neighbours) and on bounding-box
+    edges: the lowest code holding them, as PostGIS says; NaN finds no commune."""
+    index = CommuneIndex.from_engine(nb_engine)
+    coords = shapely.get_coordinates(index.geoms)[::5]
+    xmin, ymin, xmax, ymax = shapely.bounds(index.geoms).T
+    lons = np.r_[coords[:, 0], xmin, xmax, (xmin + xmax) / 2]
+    lats = np.r_[coords[:, 1], (ymin + ymax) / 2, (ymin + ymax) / 2, ymin]
+    codes = index.commune_codes(lons, lats)
+    expected = _postgis_codes(nb_engine, lons, lats)
+    assert list(codes) == expected
+    assert len(set(expected) - {None}) > 100  # most communes are reached
+    lons_nan = np.r_[np.nan, lons[:3], 105.9]
+    lats_nan = np.r_[20.2, lats[:3], np.nan]
+    assert list(index.commune_codes(lons_nan, lats_nan)) == [None, *expected[:3], None]
+
+
+def _postgis_codes(engine, lons, lats) -> list:
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.text(
+                    """SELECT (SELECT min(code) FROM admin_unit a WHERE a.level = 'commune'
+                             AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(x, y), 4326)))
+                     FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[]))
+                          WITH ORDINALITY AS t(x, y, i) ORDER BY i"""
+                ),
+                {"x": lons.tolist(), "y": lats.tolist()},
+            )
+            .scalars()
+            .all()
+        )
