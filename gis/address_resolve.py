@@ -65,22 +65,26 @@ class Resolver:
         out: list[Proposal] = []
         deferred = []
         best = 0.0
-        for m, (e, _, _) in zip(mentions, readings, strict=True):
+        # One flat row per mention, unpacked once: the pairwise loop below is the hot path.
+        rows = [(n.start, n.end, *r) for n, r in zip(mentions, readings, strict=True)]
+        for m, (start, end, e, _, _) in zip(mentions, rows, strict=True):
             if not e.targets:
                 continue
-            start, end = m.start, m.end
             support: dict[str, int] = {}  # province code → other parts that name it
             context = []  # other parts that name old districts or communes
             prov_strong = dist_typed = False
-            for n, (f, is_strong, typed_district) in zip(mentions, readings, strict=True):
-                if n.start < end and start < n.end:
+            for n_start, n_end, f, is_strong, typed_district in rows:
+                if n_start < end and start < n_end:
                     continue  # overlaps m (m itself included)
-                for code in f.provinces:
-                    support[code] = support.get(code, 0) + 1
+                if f.provinces:
+                    for code in f.provinces:
+                        support[code] = support.get(code, 0) + 1
                 if f.districts or f.communes:
                     context.append(f)
-                prov_strong = prov_strong or is_strong
-                dist_typed = dist_typed or typed_district
+                if is_strong:
+                    prov_strong = True
+                if typed_district:
+                    dist_typed = True
             if prov_strong:
                 # Targets outside the written province wait (see below), in their order.
                 if only is not None:

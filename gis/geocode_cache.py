@@ -26,6 +26,10 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one C 
 # matcher are then recomputed instead of served.
 GEOCODER_VERSION = 2
 
+_ANY_ROW = sa.text(
+    "SELECT EXISTS (SELECT 1 FROM geocode_cache WHERE mode = :mode AND boundary_version = :version)"
+)
+
 
 @cache
 def geocoder_version() -> str:
@@ -41,13 +45,20 @@ def fetch(
     if not keys:
         return {}
     # As text, decoded here: psycopg's per-row jsonb loader is several times slower.
-    sql = sa.text(
-        "SELECT key, CAST(result AS text) FROM geocode_cache WHERE mode = :mode "
-        "AND boundary_version = :version AND key = ANY(:keys) AND result->>'gv' = :gv"
+    sql = (
+        "SELECT key, CAST(result AS text) FROM geocode_cache WHERE mode = %s "
+        "AND boundary_version = %s AND key = ANY(%s) AND result->>'gv' = %s"
     )
-    params = {"mode": mode, "version": version, "keys": keys, "gv": matcher or geocoder_version()}
     with engine.connect() as conn:
-        rows = conn.execute(sql, params).all()
+        # A cold cache (emptied, or filled for other boundaries): one index probe, instead
+        # of shipping every key to the server (~35 ms for 10k keys).
+        if not conn.scalar(_ANY_ROW, {"mode": mode, "version": version}):
+            return {}
+        # Straight through psycopg: SQLAlchemy's parameter handling doubles the time of
+        # a 10k-key array.
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(sql, (mode, version, keys, matcher or geocoder_version()))
+            rows = cur.fetchall()
     decode = json.loads
     out = {}
     for key, result in rows:
