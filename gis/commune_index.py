@@ -64,18 +64,20 @@ class CommuneIndex:
         if len(x) == 0 or len(self) == 0:
             return found
         order = np.argsort(x, kind="stable")  # NaN sorts last: no bounding box takes it
-        by_x = x[order]
+        by_x, by_y = x[order], y[order]
         xmin, ymin, xmax, ymax = self.bounds.T
         first = np.searchsorted(by_x, xmin, side="left")
         stop = np.searchsorted(by_x, xmax, side="right")  # empty geometry: NaN → no points
-        for poly in np.flatnonzero(stop > first):
-            candidates = order[first[poly] : stop[poly]]
-            cy = y[candidates]
-            candidates = candidates[(cy >= ymin[poly]) & (cy <= ymax[poly])]
-            candidates = candidates[found[candidates] < 0]
+        placed = np.full(len(x), -1, dtype=np.int64)  # by position in ``order``
+        for poly in np.flatnonzero(stop > first).tolist():
+            start = first[poly]
+            ys = by_y[start : stop[poly]]
+            candidates = np.flatnonzero((ys >= ymin[poly]) & (ys <= ymax[poly])) + start
+            candidates = candidates[placed[candidates] < 0]
             if len(candidates):
-                inside = shapely.intersects_xy(self.geoms[poly], x[candidates], y[candidates])
-                found[candidates[inside]] = poly
+                inside = shapely.intersects_xy(self.geoms[poly], by_x[candidates], by_y[candidates])
+                placed[candidates[inside]] = poly
+        found[order] = placed
         return found
 
     def commune_codes(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:

@@ -174,7 +174,9 @@ def _coordinates(chunk: pd.DataFrame, ctx: Context, checks: Checks):
         lon_cells, lat_cells = ctx.cells(chunk, lon_key), ctx.cells(chunk, lat_key)
         x, y = parse_numbers(lon_cells).to_numpy(), parse_numbers(lat_cells).to_numpy()
         for cells, values, key in ((lon_cells, x, lon_key), (lat_cells, y, lat_key)):
-            bad = np.isnan(values) & (cells != "").to_numpy()
+            bad = np.isnan(values)
+            if bad.any():
+                bad &= (cells != "").to_numpy()
             checks.flag(bad, ctx.label(key), cells, "không phải số / not a number")
             unreadable |= bad
         half = (np.isnan(x) != np.isnan(y)) & ~unreadable

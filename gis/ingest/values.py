@@ -103,9 +103,17 @@ def _fixed_width(text: pd.Series) -> pd.Series:
     return out
 
 
+def _unread(result: pd.Series, text: pd.Series) -> pd.Series:
+    """True where ``result`` is NaT and ``text`` is not empty (text compared only then)."""
+    left = result.isna()
+    return left & (text != "") if left.any() else left
+
+
 def _try_formats(text: pd.Series, result: pd.Series, memo: dict | None = None) -> None:
     """Fill NaT entries of ``result`` from ``text`` with the first format that reads them."""
-    todo = result.isna() & (text != "")
+    todo = _unread(result, text)
+    if not todo.any():  # every cell already read (the fixed-width fast path): rank nothing
+        return
     ranked = (memo or {}).get("ranked")
     if ranked is None:
         # Most files use one format: try first the formats that read the first rows.
@@ -138,20 +146,21 @@ def parse_datetimes(
     utc = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     local[:] = _fixed_width(text)  # the common case; never a text with a UTC offset
     offset = pd.Series(False, index=text.index)
-    rest = (local.isna() & (text != "")).to_numpy()
+    given = (text != "").to_numpy()
+    rest = local.isna().to_numpy() & given
     if rest.any():
         offset[rest] = text[rest].str.match(_ISO_WITH_OFFSET).astype(bool)
     if offset.any():
         utc[offset] = pd.to_datetime(text[offset], format="ISO8601", errors="coerce", utc=True)
     plain = text.where(~offset, "")
     _try_formats(plain, local, memo)
-    left = local.isna() & (plain != "")
+    left = _unread(local, plain)
     if left.any():
         serial = plain[left].str.match(_SERIAL)
         days = pd.to_numeric(plain[left][serial], errors="coerce")
         days = days[(days >= EXCEL_SERIALS[0]) & (days < EXCEL_SERIALS[1])]
         local[days.index] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
-    left = local.isna() & (plain != "")
+    left = _unread(local, plain)
     if left.any():
         words = _vietnamese_date_words(plain[left])
         again = pd.Series(pd.NaT, index=words.index, dtype="datetime64[us]")
@@ -159,7 +168,7 @@ def parse_datetimes(
         local[again.index] = again
     out = (local - LOCAL_UTC_OFFSET).dt.tz_localize("UTC").where(local.notna(), utc)
     messages = np.full(len(text), None, dtype=object)
-    bad = (out.isna() & (text != "")).to_numpy()
+    bad = out.isna().to_numpy() & given
     messages[bad] = DATE_MESSAGE
     now = now or pd.Timestamp.now(tz="UTC")
     future = (out > now + pd.Timedelta(days=1)).to_numpy()
@@ -194,7 +203,7 @@ def parse_numbers(text: pd.Series) -> pd.Series:
     """Floats from text; a decimal comma ('20,25') is read as a point; NaN where unreadable."""
     text = pd.Series(text, dtype=object)
     values = pd.to_numeric(text, errors="coerce")
-    retry = values.isna() & (text != "")
+    retry = _unread(values, text)
     if retry.any():
         comma = text[retry].str.fullmatch(r"[-+]?\d+,\d+")
         fixed = text[retry][comma].str.replace(",", ".", regex=False)
