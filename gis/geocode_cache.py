@@ -113,14 +113,16 @@ def store_modes(
         )
         raw = conn.connection.driver_connection
         for mode, results in by_mode.items():
-            rows = [(key, tag + encode(r.compact_dict())[1:]) for key, r in results.items()]
             try:
                 with conn.begin_nested(), raw.cursor() as cur:
                     sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
                     with cur.copy(sql) as copy:
-                        for key, result in rows:
-                            copy.write_row((key, mode, version, result))
+                        # Encoded as the rows go out: the server parses and indexes the
+                        # first ones while the next are encoded here.
+                        for key, r in results.items():
+                            copy.write_row((key, mode, version, tag + encode(r.compact_dict())[1:]))
             except psycopg.errors.UniqueViolation:
+                rows = [(key, tag + encode(r.compact_dict())[1:]) for key, r in results.items()]
                 _upsert(conn, rows, version, mode)
 
 
