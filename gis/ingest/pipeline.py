@@ -27,7 +27,7 @@ from gis.ingest.prepare import file_warnings, prepare_incidents, prepare_sites
 from gis.ingest.readers import open_table
 from gis.ingest.report import ProblemLog, RowProblem
 from gis.ingest.scope import keep_in_scope
-from gis.ingest.table import EXTRA, GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
+from gis.ingest.table import GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
 from gis.ingest.validate import Context, strip_cells
 from gis.progress import NoProgress, Progress
 
@@ -268,12 +268,19 @@ def import_file(
 
 
 def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
-    data = chunk.drop(columns=[ROW, EXTRA], errors="ignore")
-    cells = data.to_numpy(dtype=object)
-    empty = (cells == "").all(axis=1)
-    if EXTRA in chunk:
-        empty &= (chunk[EXTRA] == "").to_numpy()
-    return chunk[~empty] if empty.any() else chunk
+    """The chunk without rows whose every cell (and spill-over) is empty. Column by column,
+    stopping at the first column that leaves no row empty (the usual case: the first)."""
+    empty = None
+    for column in chunk.columns:
+        if column == ROW:
+            continue
+        blank = chunk[column].to_numpy(dtype=object) == ""
+        empty = blank if empty is None else empty & blank
+        if not empty.any():
+            return chunk
+    if empty is None:  # no cell columns at all: every row is empty
+        return chunk.iloc[:0]
+    return chunk[~empty]
 
 
 def _check_duplicates(conn, kind: str, result: ImportResult, column: str, rows) -> None:

@@ -107,3 +107,32 @@ def test_headers_with_and_without_diacritics():
     }  # fmt: skip
     assert is_personal("incidents", "Họ và tên") and is_personal("incidents", "Tên")
     assert not is_personal("sites", "Tên mô hình")
+
+
+def test_dates_in_one_chunk_mixed_formats_and_empty_cells():
+    """The fixed-width fast path and the slower formats side by side, with empty cells and
+    the file's format remembered across chunks (memo): each cell as on its own."""
+    cells = ["12/03/2024 14:30", "", "1/3/2024 9:05", "hôm qua", "2024-03-12", "31/02/2024"]
+    memo: dict = {}
+    for _ in range(2):  # the second chunk uses the remembered format ranking
+        when, messages = parse_datetimes(pd.Series(cells, dtype=object), NOW, memo)
+        assert when.iloc[0] == pd.Timestamp("2024-03-12 07:30", tz="UTC")
+        assert pd.isna(when.iloc[1]) and messages[1] is None  # empty: no date, no problem
+        assert when.iloc[2] == pd.Timestamp("2024-03-01 02:05", tz="UTC")
+        assert "not a date" in messages[3] and "not a date" in messages[5]
+        assert when.iloc[4] == pd.Timestamp("2024-03-11 17:00", tz="UTC")
+        assert [m is None for m in messages] == [True, True, True, False, True, False]
+    assert parse_numbers(pd.Series(["", "x", "1,5"], dtype=object)).tolist()[2] == 1.5
+
+
+def test_empty_rows_dropped_only_when_every_cell_is_empty():
+    from gis.ingest.pipeline import _drop_empty_rows
+    from gis.ingest.table import EXTRA, ROW
+
+    chunk = pd.DataFrame(
+        {0: ["", "a", "", ""], 1: ["", "", "b", ""], EXTRA: ["", "", "", "c"], ROW: [2, 3, 4, 5]}
+    )
+    assert _drop_empty_rows(chunk)[ROW].tolist() == [3, 4, 5]
+    full = chunk.iloc[1:]
+    assert _drop_empty_rows(full) is full
+    assert _drop_empty_rows(pd.DataFrame({0: ["", ""], ROW: [2, 3]}))[ROW].tolist() == []
