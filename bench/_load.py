@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
+
+from gis import auth
 
 LUA = r"""
 local paths = {%(paths)s}
@@ -152,3 +155,14 @@ def server(command: list[str], env: dict[str, str], port: int, ready_path: str,
 
 UVICORN_FLAGS = ["--host", "127.0.0.1", "--workers", "1", "--no-access-log", "--log-level",
                  "warning"]  # fmt: skip
+
+
+def viewer_token(engine, username: str) -> str:
+    """A fresh API token of the bench's viewer account ``username`` (made on first use)."""
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT count(*) FROM app_user WHERE username = :u"), {"u": username}
+        )
+    if not exists:
+        auth.add_user(engine, username, "một mật khẩu đủ dài cho bench", "viewer")
+    return auth.issue_token(engine, username)[0]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench._load import UVICORN_FLAGS, LoadRun, free_port, server, wrk
+from bench._load import UVICORN_FLAGS, LoadRun, free_port, server, viewer_token, wrk
 from bench._report import REPEATS, Section, stats
 from bench.tiles import _tiles_over
-from gis import auth, migrations
+from gis import migrations
 from gis.database import create_database, make_engine, server_url
 from gis.settings import PROJECT_ROOT, Settings
 
@@ -64,15 +64,6 @@ def demo_database():
                 source = ["--source", "demo"] if kind == "incidents" else []
                 _tuquan(env, "import", kind, str(Path(tmp) / name), *source, "--skip-bad-rows")
     return url, engine
-
-
-def _token(engine) -> str:
-    with engine.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT count(*) FROM app_user WHERE username = :u"),
-                             {"u": USER})  # fmt: skip
-    if not exists:
-        auth.add_user(engine, USER, "một mật khẩu đủ dài cho bench", "viewer")
-    return auth.issue_token(engine, USER)[0]
 
 
 def request_mix(engine) -> dict[str, list[str]]:
@@ -119,7 +110,7 @@ def _row(name: str, done: list[LoadRun]) -> tuple:
 def main() -> None:
     section = Section("api_load", "API under load")
     url, engine = demo_database()
-    token = _token(engine)
+    token = viewer_token(engine, USER)
     mix = request_mix(engine)
     with engine.connect() as conn:
         counts = conn.execute(sa.text("SELECT (SELECT count(*) FROM site), "

@@ -26,9 +26,8 @@ import httpx
 import sqlalchemy as sa
 
 from bench._analysis_data import DATABASE, bench_engine
-from bench._load import UVICORN_FLAGS, LoadRun, free_port, server, wrk
+from bench._load import UVICORN_FLAGS, LoadRun, free_port, server, viewer_token, wrk
 from bench._report import REPEATS, Section, stats
-from gis import auth
 from gis.database import server_url
 from gis.settings import PROJECT_ROOT, Settings
 from gis.tiles import pixel_size_m
@@ -97,15 +96,6 @@ def tile_set(engine) -> list[tuple[int, int, int]]:
     return tiles
 
 
-def _token(engine) -> str:
-    with engine.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT count(*) FROM app_user WHERE username = :u"),
-                             {"u": USER})  # fmt: skip
-    if not exists:
-        auth.add_user(engine, USER, "một mật khẩu đủ dài cho bench", "viewer")
-    return auth.issue_token(engine, USER)[0]
-
-
 def _ours_paths(tiles) -> list[str]:
     return [f"/tiles/communes/{z}/{x}/{y}.mvt" for z, x, y in tiles]
 
@@ -153,7 +143,7 @@ def main() -> None:
     section = Section("tiles", "Vector tiles vs tipg")
     engine = bench_engine()
     tiles = tile_set(engine)
-    token = _token(engine)
+    token = viewer_token(engine, USER)
     url = server_url(Settings(), DATABASE).render_as_string(hide_password=False)
     python_bin = tipg_python()
     tipg_version = subprocess.run(
