@@ -37,28 +37,26 @@ class SiteInput:
     extra: dict = field(default_factory=dict)
 
 
-def parse_kind(value: str) -> str:
-    """The stored key of a site kind (key or phrase), or InputError."""
-    key = value if value in keys(SITE_KINDS) else match_phrase(value or "", KIND_PHRASES)
+def _term_key(value: str, terms, phrases, what: str, field: str) -> str:
+    """The stored key of a vocabulary term given as its key or a phrase, or InputError."""
+    key = value if value in keys(terms) else match_phrase(value or "", phrases)
     if key is None:
         raise InputError(
-            f"unknown site kind {value!r}",
-            "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_KINDS),
-            field="kind",
+            f"unknown {what} {value!r}",
+            "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in terms),
+            field=field,
         )
     return key
+
+
+def parse_kind(value: str) -> str:
+    """The stored key of a site kind (key or phrase), or InputError."""
+    return _term_key(value, SITE_KINDS, KIND_PHRASES, "site kind", "kind")
 
 
 def parse_status(value: str) -> str:
     """The stored key of a site status (key or phrase), or InputError."""
-    key = value if value in keys(SITE_STATUSES) else match_phrase(value or "", STATUS_PHRASES)
-    if key is None:
-        raise InputError(
-            f"unknown site status {value!r}",
-            "use one of: " + ", ".join(f"{t.key} ({t.vi})" for t in SITE_STATUSES),
-            field="status",
-        )
-    return key
+    return _term_key(value, SITE_STATUSES, STATUS_PHRASES, "site status", "status")
 
 
 def parse_component_list(value: list[int] | str | None) -> list[int]:
