@@ -9,17 +9,17 @@ the key is stored again.
 
 from __future__ import annotations
 
-import json
+import contextlib
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import metadata
 
+import orjson
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from gis.geocode_result import GeocodeResult
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one C encoder
 
 # Bump whenever the matching changes what an address resolves to (gis/address_*.py,
 # gis/gazetteer.py, gis/geocoding.py, gis/normalise.py): cached answers of an older
@@ -59,7 +59,7 @@ def fetch(
         with conn.connection.driver_connection.cursor() as cur:
             cur.execute(sql, (mode, version, keys, matcher or geocoder_version()))
             rows = cur.fetchall()
-    decode = json.loads
+    decode = orjson.loads  # several times faster than json.loads on these small objects
     out = {}
     for key, result in rows:
         data = decode(result)
@@ -76,13 +76,7 @@ def store(
     mode: str,
     matcher: str | None = None,
 ) -> None:
-    """Write results and drop stale versions, in one transaction.
-
-    The keys are new as a rule (the batch read the cache first): one COPY straight into the
-    table, a quarter less work for the server than through a staging table. Should another
-    writer have stored one of them meanwhile, the COPY is rolled back (a savepoint) and the
-    rows go through a staging table and an upsert instead.
-    """
+    """Write results and drop stale versions, in one transaction (see `writer`)."""
     store_modes(engine, {mode: results}, version, matcher)
 
 
@@ -97,9 +91,27 @@ def store_modes(
     by_mode = {mode: results for mode, results in by_mode.items() if results}
     if not by_mode:
         return
-    encode = _ENCODER.encode
-    # The version goes in front of each entry's JSON: no copy of its dict.
-    tag = '{"gv":' + encode(matcher or geocoder_version()) + ","
+    with _transaction(engine, version) as conn:
+        for mode, results in by_mode.items():
+            with _copying(conn, version, mode, matcher) as add:
+                add(results)
+
+
+@contextlib.contextmanager
+def writer(
+    engine: Engine, version: int, mode: str, matcher: str | None = None
+) -> Iterator[Callable[[dict[str, GeocodeResult]], None]]:
+    """``add(results)`` as results come; all written in one transaction at the end.
+
+    The rows go out as they are added: the server parses and indexes the first results
+    while the batch resolves the rest. Stale versions are dropped in the same transaction.
+    """
+    with _transaction(engine, version) as conn, _copying(conn, version, mode, matcher) as add:
+        yield add
+
+
+@contextlib.contextmanager
+def _transaction(engine: Engine, version: int) -> Iterator[Connection]:
     with engine.begin() as conn:
         # A cache: losing the last writes in a server crash costs a recomputation, so the
         # commit need not wait for the disk.
@@ -111,19 +123,53 @@ def store_modes(
             ),
             {"v": version},
         )
-        raw = conn.connection.driver_connection
-        for mode, results in by_mode.items():
-            try:
-                with conn.begin_nested(), raw.cursor() as cur:
-                    sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
-                    with cur.copy(sql) as copy:
-                        # Encoded as the rows go out: the server parses and indexes the
-                        # first ones while the next are encoded here.
-                        for key, r in results.items():
-                            copy.write_row((key, mode, version, tag + encode(r.compact_dict())[1:]))
-            except psycopg.errors.UniqueViolation:
-                rows = [(key, tag + encode(r.compact_dict())[1:]) for key, r in results.items()]
-                _upsert(conn, rows, version, mode)
+        yield conn
+
+
+@contextlib.contextmanager
+def _copying(
+    conn: Connection, version: int, mode: str, matcher: str | None
+) -> Iterator[Callable[[dict[str, GeocodeResult]], None]]:
+    """One COPY of new keys straight into the table, fed by ``add``.
+
+    The keys are new as a rule (the batch read the cache first): a quarter less work for
+    the server than through a staging table. Should another writer have stored one of
+    them meanwhile, the COPY is rolled back (a savepoint) and the rows go through a staging
+    table and an upsert instead.
+    """
+    encode = orjson.dumps  # ~6x faster than the standard encoder here (float repr)
+    # The version goes in front of each entry's JSON: no copy of its dict.
+    tag = b'{"gv":' + encode(matcher or geocoder_version()) + b","
+    kept: dict[str, GeocodeResult] = {}
+    failed = False
+
+    def add(results: dict[str, GeocodeResult]) -> None:
+        nonlocal failed
+        kept.update(results)
+        if failed:
+            return
+        try:
+            for key, r in results.items():
+                copy.write_row((key, mode, version, (tag + encode(r.compact_dict())[1:]).decode()))
+        except psycopg.errors.UniqueViolation:
+            failed = True  # the upsert below writes them all
+
+    savepoint = conn.begin_nested()
+    raw = conn.connection.driver_connection
+    sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            yield add
+            if failed:
+                raise psycopg.errors.UniqueViolation("a key was stored meanwhile")
+        savepoint.commit()
+    except psycopg.errors.UniqueViolation:
+        savepoint.rollback()
+        rows = [(key, (tag + encode(r.compact_dict())[1:]).decode()) for key, r in kept.items()]
+        _upsert(conn, rows, version, mode)
+    except BaseException:
+        savepoint.rollback()
+        raise
 
 
 def _upsert(conn, rows: list[tuple[str, str]], version: int, mode: str) -> None:

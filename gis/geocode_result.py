@@ -65,7 +65,12 @@ class GeocodeResult:
 
     def compact_dict(self) -> dict:
         """`as_dict` without empty fields and without the text (for the cache)."""
-        data = {name: value for name in _STORED if (value := getattr(self, name)) is not None}
+        values = (
+            self.status, self.precision, self.commune_code, self.commune_name,
+            self.province_code, self.province_name, self.legacy, self.lon, self.lat,
+            self.score, self.reason,
+        )  # fmt: skip  # in the order of _STORED; by attribute: twice as fast as getattr
+        data = {name: v for name, v in zip(_STORED, values, strict=True) if v is not None}
         if self.candidates:
             data["candidates"] = [
                 {"commune_code": c.commune_code, "commune_name": c.commune_name,

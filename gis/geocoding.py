@@ -29,8 +29,10 @@ from gis.gazetteer import Gazetteer
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
 from gis.geocode_result import Candidate, GeocodeResult, invalid
+from gis.geocode_workers import Found, resolve_sliced, worker_count
 from gis.normalise import MAX_INPUT_CHARS, accent_key, nfc
 from gis.progress import Advance, NoProgress, Progress
+from gis.settings import Settings
 
 __all__ = ["Candidate", "GeocodeResult", "Geocoder"]
 
@@ -42,16 +44,20 @@ PROGRESS_STEPS = 200  # progress is reported this many times per batch, not per 
 class Geocoder(PointGeocoding):
     """Geocodes with the gazetteer of one database; reloads it when boundaries change."""
 
-    def __init__(self, engine: Engine, gazetteer: Gazetteer, refiner=None) -> None:
+    def __init__(
+        self, engine: Engine, gazetteer: Gazetteer, refiner=None, workers: int | None = None
+    ) -> None:
         self.engine = engine
         self.refiner = refiner  # gis.geocode_online.OnlineRefiner, or None (offline)
+        # Processes for a large batch (gis.geocode_workers); 0: one per CPU, 1: this one.
+        self.workers = Settings().geocode_workers if workers is None else workers
         self._use(gazetteer)
 
     @classmethod
-    def from_engine(cls, engine: Engine, refiner=None) -> Geocoder:
+    def from_engine(cls, engine: Engine, refiner=None, workers: int | None = None) -> Geocoder:
         """Load the gazetteer once (PostGIS units + pre-2025 units + crosswalk) and the
         in-memory commune polygons for batches of coordinates."""
-        geocoder = cls(engine, Gazetteer.from_engine(engine), refiner)
+        geocoder = cls(engine, Gazetteer.from_engine(engine), refiner, workers)
         geocoder._index = CommuneIndex.from_engine(engine)
         in_territory(np.zeros(0), np.zeros(0))  # builds the territory boxes now, once
         _settle()
@@ -121,11 +127,14 @@ class Geocoder(PointGeocoding):
         todo = [k for k in first_text if k not in cached]
         advance = progress.task("Mã hóa địa chỉ / geocoding", len(first_text))
         advance(len(first_text) - len(todo))
-        fresh = self._resolve(todo, first_text, advance)
-        if self.refiner is None:
-            if use_cache:
-                geocode_cache.store(self.engine, fresh, version, self.mode)
+        if self.refiner is None and use_cache and todo:
+            # Written as they are resolved: the server stores the first while we go on.
+            with geocode_cache.writer(self.engine, version, self.mode) as store:
+                fresh = self._resolve(todo, first_text, advance, store)
+        elif self.refiner is None:
+            fresh = self._resolve(todo, first_text, advance)
         else:
+            fresh = self._resolve(todo, first_text, advance)
             offline = fresh
             fresh = self.refiner.refine_many(offline, self)
             if use_cache:
@@ -163,27 +172,33 @@ class Geocoder(PointGeocoding):
 
     # -- inside -----------------------------------------------------------------------------
     def _resolve(
-        self, keys: list[str], first_text: dict[str, tuple[str, str]], advance: Advance
+        self,
+        keys: list[str],
+        first_text: dict[str, tuple[str, str]],
+        advance: Advance,
+        found: Found | None = None,
     ) -> dict[str, GeocodeResult]:
-        """The result of each key (addresses one by one, points in one vectorised pass)."""
-        results: dict[str, GeocodeResult] = {}
+        """The result of each key (addresses one by one, points in one vectorised pass);
+        ``found`` is given the results as they come, a share at a time."""
         points: list[tuple[str, ParsedPoint]] = []
-        step = max(1, len(keys) // PROGRESS_STEPS)
-        done = 0
+        addresses: list[str] = []
         for key in keys:
-            text, clean = first_text[key]
-            point = parse_point(text)
-            if point is not None:
+            point = parse_point(first_text[key][0])
+            if point is None:
+                addresses.append(key)
+            else:
                 points.append((key, point))
-                continue
-            results[key] = self._address(text, clean)
-            done += 1
-            if done == step:
-                advance(done)
-                done = 0
-        advance(done)
+        step = max(1, len(keys) // PROGRESS_STEPS)
+        processes = worker_count(self.workers, len(addresses))
+        results = resolve_sliced(
+            addresses, lambda key: self._address(*first_text[key]), processes, advance, step,
+            found,
+        )  # fmt: skip
         if points:
-            results.update(self._points(points, {k: first_text[k][0] for k, _ in points}))
+            located = self._points(points, {k: first_text[k][0] for k, _ in points})
+            if found is not None:
+                found(located)
+            results.update(located)
             advance(len(points))
         return results
 

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     geocode_online_min_interval_s: float = 1.0  # Nominatim's usage policy: 1 request/s
     geocode_online_max_requests: int = 1000  # per batch; the rest keep their offline result
     geocode_online_user_agent: str = "tuquan-geocoder"
+    # Processes that resolve a large geocode batch together (0: one per CPU, at most 4;
+    # 1: only the calling process).
+    geocode_workers: int = Field(default=0, ge=0)
 
     # Privacy: counts below this are suppressed in aggregates served to viewers.
     min_count: int = Field(default=3, ge=1)

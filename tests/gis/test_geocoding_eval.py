@@ -9,6 +9,7 @@ rows in the same run.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from gis.geocoding import Geocoder
 from tests.data.geocode.evaluation import Peer, accuracy_by_class, load_rows, overall
@@ -77,3 +78,25 @@ def test_hard_cases_that_have_no_single_answer(evaluated):
         assert r.reason, row.text
         found = {c.commune_code for c in r.candidates}
         assert set(row.expected_candidates) <= found, (row.text, found)
+
+
+def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated, monkeypatch):
+    """The evaluation set cut between three processes (forked workers) answers exactly as
+    one process does, and writes the same cache rows as the one-process path."""
+    from gis import geocode_cache, geocode_workers
+
+    monkeypatch.setattr(geocode_workers, "MIN_PER_WORKER", 50)
+    texts = [r.text for r in ROWS]
+    stored = {}
+    for workers in (3, 1):
+        geocode_cache.clear(national_engine)
+        geocoder = Geocoder.from_engine(national_engine, workers=workers)
+        assert geocode_workers.worker_count(workers, len(texts)) == workers
+        results = geocoder.geocode_many(texts)
+        assert [r.as_dict() for r in results] == [r.as_dict() for r in evaluated]
+        with national_engine.connect() as conn:
+            stored[workers] = conn.execute(
+                sa.text("SELECT key, mode, boundary_version, result FROM geocode_cache ORDER BY 1")
+            ).all()
+    geocode_cache.clear(national_engine)
+    assert stored[3] == stored[1] and len(stored[1]) > 400
