@@ -1,13 +1,15 @@
 """Geocoder vs `vietnamadminunits` (the peer): throughput and accuracy on the same 10k set.
 
-Both run in this process on the same generated addresses (every noise class of the
-evaluation set, another seed), in rounds (TUQUAN_BENCH_ROUNDS, default 5). Each round loads
-a new geocoder (nothing remembered from the round before), empties the tuquan cache (cold)
-and geocodes the whole batch, then runs the peer on every rounds-th address: over the
-rounds the peer reads the whole batch once, in the same minutes as our batches, so that a
-busy spell on a shared machine weighs on both alike. The ratio is the pooled one (all our
-batches against the peer's whole pass), with each round's ratio for the spread; CPU time of
-this process is shown too (it leaves out the database server's share of our cache writes).
+Both run on the same generated addresses (every noise class of the evaluation set, another
+seed), in rounds (TUQUAN_BENCH_ROUNDS, default 5). Each round loads a new geocoder (nothing
+remembered from the round before), empties the tuquan cache (cold) and geocodes the whole
+batch (in as many processes as TUQUAN_GEOCODE_WORKERS gives: one per CPU by default), then
+again cold in one process (TUQUAN_GEOCODE_WORKERS=1), then runs the peer on every rounds-th
+address: over the rounds the peer reads the whole batch once, in the same minutes as our
+batches, so that a busy spell on a shared machine weighs on both alike. The ratio is the
+pooled one (all our batches against the peer's whole pass), with each round's ratio for the
+spread; CPU time is shown too (this process and its workers; it leaves out the database
+server's share of our cache writes).
 
 The peer wrapper (`Peer.code`) cannot know an address's form and parses it twice (2025 and
 pre-2025). So that the ratio does not rest on that, each round also runs the peer called
@@ -35,6 +37,7 @@ from gis import geocode_cache, migrations
 from gis.boundaries import fetch_boundaries, load_boundary_file
 from gis.boundary_reader import FieldMap
 from gis.database import create_database, make_engine, server_url
+from gis.geocode_workers import worker_count
 from gis.geocoding import Geocoder
 from gis.settings import PROJECT_ROOT, Settings
 from tests.data.geocode.evaluation import (
@@ -80,10 +83,15 @@ def _national_engine(shared: Path):
 
 
 def _timed(run, *args) -> tuple[float, float, object]:
-    """(wall s, CPU s of this process, value) of run(*args)."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    """(wall s, CPU s of this process and the workers it forked, value) of run(*args)."""
+    wall, cpu = time.perf_counter(), _cpu()
     value = run(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu, value
+    return time.perf_counter() - wall, _cpu() - cpu, value
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _each(run, texts: list[str]) -> list:
@@ -118,10 +126,18 @@ def main() -> None:
     once_ratios = []
     runs: list[tuple[float, float, float, float, float]] = []  # load, ours, cpu, peer, cpu
     ratios, results = [], None
+    solo_s: list[float] = []  # tuquan in one process (TUQUAN_GEOCODE_WORKERS=1)
+    solo_ratios = []
+    processes = worker_count(Settings().geocode_workers, len(set(texts)))
     for r in range(rounds):
         geocode_cache.clear(engine)
         load, _, geocoder = _timed(Geocoder.from_engine, engine)
         wall, cpu, got = _timed(geocoder.geocode_many, texts)
+        geocode_cache.clear(engine)
+        solo_geocoder = Geocoder.from_engine(engine, workers=1)
+        solo, _, got_solo = _timed(solo_geocoder.geocode_many, texts)
+        assert [x.as_dict() for x in got_solo] == [x.as_dict() for x in got]
+        solo_s.append(solo)
         if results is None:
             results = got
             warm_s, _, warm = _timed(geocoder.geocode_many, texts)
@@ -140,17 +156,24 @@ def main() -> None:
             once_codes[i] = code
         once_s.append(o_wall)
         once_ratios.append((n / wall) / (len(share) / o_wall))
+        solo_ratios.append((n / solo) / (len(share) / o_wall))
         runs.append((load, wall, cpu, p_wall, p_cpu))
         ratios.append((n / wall) / (len(share) / p_wall))
         out(f"round {r + 1}: gazetteer load {load:5.2f} s | tuquan cold {wall:5.2f} s "
               f"{n / wall:7,.0f}/s (cpu {cpu:4.2f} s) | peer on {len(share):,} of them "
               f"{p_wall:6.2f} s {len(share) / p_wall:5,.0f}/s (cpu {p_cpu:5.2f} s) | "
               f"ratio {ratios[-1]:4.1f}x | peer once {len(share) / o_wall:5,.0f}/s "
-              f"ratio {once_ratios[-1]:4.1f}x")  # fmt: skip
+              f"ratio {once_ratios[-1]:4.1f}x | tuquan in 1 process {n / solo:6,.0f}/s "
+              f"ratio {solo_ratios[-1]:4.1f}x")  # fmt: skip
     parse_s, _, _ = _timed(_each, peer._parse, texts)  # one 2025 parse each
     load_s, ours_s, ours_cpu, peer_s, peer_cpu = (list(x) for x in zip(*runs, strict=True))
     ours_rate, peer_rate = rounds * n / sum(ours_s), n / sum(peer_s)
-    out(f"tuquan  cold cache    {ours_rate:9,.0f} addresses/s ({rounds} batches of {n:,})")
+    out(
+        f"tuquan  cold cache    {ours_rate:9,.0f} addresses/s ({rounds} batches of {n:,}; "
+        f"{processes} processes: TUQUAN_GEOCODE_WORKERS, one per CPU by default)"
+    )
+    out(f"tuquan  in 1 process  {rounds * n / sum(solo_s):9,.0f} addresses/s "
+          "(TUQUAN_GEOCODE_WORKERS=1)")  # fmt: skip
     out(f"tuquan  warm cache    {n / warm_s:9,.0f} addresses/s")
     out(f"peer                  {peer_rate:9,.0f} addresses/s (2025 parse + pre-2025 parse, "
           "converted when it reads better)")  # fmt: skip
@@ -166,17 +189,27 @@ def main() -> None:
     out(f"throughput ratio tuquan/peer called once per address (cold): "
           f"{ours_rate / once_rate:.1f}x over all rounds; per round min {min(once_ratios):.1f}x  "
           f"median {statistics.median(once_ratios):.1f}x  max {max(once_ratios):.1f}x")  # fmt: skip
+    out(f"throughput ratio tuquan in 1 process / peer called once per address (cold): "
+          f"{rounds * n / sum(solo_s) / once_rate:.1f}x over all rounds; per round min "
+          f"{min(solo_ratios):.1f}x  median {statistics.median(solo_ratios):.1f}x  "
+          f"max {max(solo_ratios):.1f}x")  # fmt: skip
     cpu_ratio = (rounds * n / sum(ours_cpu)) / (n / sum(peer_cpu))
     loaded_ratio = (rounds * n / (sum(ours_s) + sum(load_s))) / peer_rate
-    out(f"  in CPU time of this process: {cpu_ratio:.1f}x (our database server's share not "
-          f"counted); with the gazetteer load in every batch: {loaded_ratio:.1f}x")  # fmt: skip
+    out(f"  in CPU time of this process and its workers: {cpu_ratio:.1f}x (our database "
+          f"server's share not counted); with the gazetteer load in every batch: "
+          f"{loaded_ratio:.1f}x")  # fmt: skip
     peer_rates = stats(len(range(r, n, rounds)) / w for r, w in enumerate(peer_s))
     section.figure("tuquan cold cache, per round", stats(n / w for w in ours_s), "addresses/s", 0)
     section.figure("peer, per round", peer_rates, "addresses/s", 0)
     section.figure("**ratio** throughput tuquan / peer, per round", stats(ratios), "×", 1)
     section.figure(
-        "**ratio** throughput tuquan / peer called once per address, per round",
+        f"**ratio** throughput tuquan ({processes} processes) / peer called once per address, "
+        "per round",
         stats(once_ratios), "×", 1,
+    )  # fmt: skip
+    section.figure(
+        "ratio throughput tuquan in 1 process / peer called once per address, per round",
+        stats(solo_ratios), "×", 1,
     )  # fmt: skip
     _accuracy(section, rows, results, peer_codes, once_codes)
     section.save()

@@ -59,22 +59,30 @@ def resolve_sliced(
     advance: Advance,
     step: int,
     found: Found | None = None,
+    meanwhile: Callable[[], dict[str, GeocodeResult]] | None = None,
 ) -> dict[str, GeocodeResult]:
     """``resolve(key)`` for every key, the keys cut into ``processes`` slices.
 
     ``advance(n)`` is called in this process every ``step`` or so addresses, for the
     workers' progress too; ``found`` (if given) gets the results a share at a time: every
-    ``step`` of this process's own, then each worker's slice.
+    ``step`` of this process's own, then each worker's slice. ``meanwhile`` (if given) is
+    other work of this process, done once the workers run; its results are passed on and
+    returned with the others (progress is its own to report).
     """
     if not keys:
-        return {}
+        extra = meanwhile() if meanwhile is not None else {}
+        _pass_on(extra, {}, found, None)
+        return extra
     # This process takes a little less: it passes its results on while the workers end.
     own = len(keys) - (len(keys) * (processes - 1) * 21 // 20) // processes
     size = -(-(len(keys) - own) // (processes - 1)) if processes > 1 else 0
     slices = [keys[:own]] + [keys[i : i + size] for i in range(own, len(keys), size or 1)]
     workers = [_Worker(part, resolve, step) for part in slices[1:]]
     try:
-        return _gather(slices[0], workers, resolve, advance, step, found)
+        extra = meanwhile() if meanwhile is not None else {}
+        results = _gather(slices[0], workers, resolve, advance, step, found)
+        _pass_on(extra, results, found, None)
+        return results
     finally:
         for worker in workers:
             worker.stop()  # ended already, unless this process was interrupted

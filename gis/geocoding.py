@@ -189,18 +189,20 @@ class Geocoder(PointGeocoding):
             else:
                 points.append((key, point))
         step = max(1, len(keys) // PROGRESS_STEPS)
-        processes = worker_count(self.workers, len(addresses))
-        results = resolve_sliced(
-            addresses, lambda key: self._address(*first_text[key]), processes, advance, step,
-            found,
-        )  # fmt: skip
-        if points:
-            located = self._points(points, {k: first_text[k][0] for k, _ in points})
-            if found is not None:
-                found(located)
-            results.update(located)
+
+        def located() -> dict[str, GeocodeResult]:
+            # In this process while the workers resolve addresses (points are vectorised).
+            if not points:
+                return {}
+            out = self._points(points, {k: first_text[k][0] for k, _ in points})
             advance(len(points))
-        return results
+            return out
+
+        processes = worker_count(self.workers, len(addresses))
+        return resolve_sliced(
+            addresses, lambda key: self._address(*first_text[key]), processes, advance, step,
+            found, located,
+        )  # fmt: skip
 
     def _address(self, text: str, clean: str) -> GeocodeResult:
         parts, accented = self.finder.parts(clean)

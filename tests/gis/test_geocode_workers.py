@@ -47,3 +47,15 @@ def test_small_batches_stay_in_this_process():
     assert worker_count(0, 10) == 1
     assert worker_count(1, 1_000_000) == 1
     assert worker_count(2, 1_000_000) == 2
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_work_done_meanwhile_is_passed_on_and_returned(processes):
+    shares = []
+    extra = {"20.25, 105.97": _answer("xã số 5000")}
+    got = resolve_sliced(KEYS, _answer, processes, lambda n: None, 25, shares.append,
+                         lambda: extra)  # fmt: skip
+    assert set(got) == {*KEYS, "20.25, 105.97"}
+    assert extra in shares
+    assert resolve_sliced([], _answer, processes, lambda n: None, 25, shares.append,
+                          lambda: extra) == extra  # fmt: skip
