@@ -38,6 +38,7 @@ __all__ = ["Candidate", "GeocodeResult", "Geocoder"]
 
 _ALNUM = re.compile(r"[^\W_]")
 CONFIDENT = 0.85  # an exact-match answer this good skips the fuzzy pass
+CONFIDENT_MEMO_SIZE = 200_000  # distinct confident answers remembered in a batch
 PROGRESS_STEPS = 200  # progress is reported this many times per batch, not per address
 
 
@@ -67,6 +68,9 @@ class Geocoder(PointGeocoding):
         self.gazetteer = gazetteer
         self.finder = MentionFinder(gazetteer)
         self.resolver = Resolver(gazetteer)
+        # Confident answers of this batch by what the address names (MentionFinder.exact):
+        # addresses that differ only in village, street or house parts resolve once.
+        self._confident: dict[tuple, GeocodeResult] = {}
         self._index: CommuneIndex | None = None
         self._old_points = None
 
@@ -98,6 +102,7 @@ class Geocoder(PointGeocoding):
                 # Freed before the collector resumes, the batch's memos are never scanned.
                 self.finder.forget()
                 self.resolver.forget()
+                self._confident = {}
 
     def _geocode_many(
         self, texts: Sequence[str], progress: Progress, use_cache: bool
@@ -208,9 +213,14 @@ class Geocoder(PointGeocoding):
         parts, accented = self.finder.parts(clean)
         if not parts:
             return invalid(text, "không có chữ / no words in the input")
-        mentions = self.finder.exact(parts, accented)
+        mentions, named = self.finder.exact(parts, accented)
+        known = self._confident.get(named)
+        if known is not None:
+            return known.for_text(text)  # the same mentions: the same answer
         result = self.resolver.result(text, mentions, accented)
         if result.status == "matched" and result.score >= CONFIDENT:
+            if len(self._confident) < CONFIDENT_MEMO_SIZE:
+                self._confident[named] = result
             return result
         g = self.gazetteer
         provinces = {
