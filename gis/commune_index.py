@@ -15,6 +15,10 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+# Below this many points a tree query beats the sweep of `lookup` (measured nationally:
+# 700 points 14 ms against 62 ms; even at ~7,000).
+FEW_POINTS = 4_000
+
 
 @dataclass
 class CommuneIndex:
@@ -63,6 +67,8 @@ class CommuneIndex:
         found = np.full(len(x), -1, dtype=np.int64)
         if len(x) == 0 or len(self) == 0:
             return found
+        if len(x) < FEW_POINTS:
+            return self._lookup_few(x, y, found)
         order = np.argsort(x, kind="stable")  # NaN sorts last: no bounding box takes it
         by_x, by_y = x[order], y[order]
         xmin, ymin, xmax, ymax = self.bounds.T
@@ -78,6 +84,21 @@ class CommuneIndex:
                 inside = shapely.intersects_xy(self.geoms[poly], by_x[candidates], by_y[candidates])
                 placed[candidates[inside]] = poly
         found[order] = placed
+        return found
+
+    def _lookup_few(self, x: np.ndarray, y: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """`lookup` for a few points: the tree narrows each point to a few polygons (the
+        sweep above visits every polygon whose longitudes hold a point). Same answers: on
+        a shared edge the lowest position, i.e. the lowest code."""
+        usable = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        points, polys = self.tree.query(
+            shapely.points(x[usable], y[usable]), predicate="intersects"
+        )
+        if len(points):
+            order = np.lexsort((polys, points))
+            points, polys = points[order], polys[order]
+            first = np.r_[True, points[1:] != points[:-1]]
+            found[usable[points[first]]] = polys[first]
         return found
 
     def commune_codes(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:

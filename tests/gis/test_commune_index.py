@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 import sqlalchemy as sa
 
+from gis import commune_index
 from gis.commune_index import CommuneIndex
+
+
+@pytest.fixture(params=["sweep", "tree"], autouse=True)
+def path(request, monkeypatch):
+    """Every test runs on both paths of `lookup`: the sweep (many points) and the tree
+    query (a few points)."""
+    monkeypatch.setattr(commune_index, "FEW_POINTS", 0 if request.param == "sweep" else 10**9)
+    return request.param
 
 
 def test_lookup_matches_postgis(nb_engine):
