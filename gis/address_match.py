@@ -86,11 +86,10 @@ class MentionFinder(FuzzyMatching):
 
     def exact(self, parts: list[tuple[str, Tokens]], accented: bool) -> tuple[list[Mention], tuple]:
         """Every exact mention, typed ones first where a type word is written, and a key
-        of what they are: the parts that have mentions, each at its place. Two addresses
-        with the same key have the same mentions ("thôn 3, …" and "thôn 5, …" when the
-        village parts name no unit)."""
+        of what they say (all a resolver reads of them): two addresses with the same key
+        name the same units in the same way ("thôn 3, Xã Ninh Hải, …" and "thôn 5, xã
+        Ninh Hải, …", when the village parts name no unit)."""
         out: list[Mention] = []
-        named = []
         last = len(parts) - 1
         memo = self._parts
         for p, (part, tokens) in enumerate(parts):
@@ -100,10 +99,11 @@ class MentionFinder(FuzzyMatching):
                 found = self._placed(tokens, p, p == last, accented)
                 if len(memo) < PART_MEMO_SIZE:
                     memo[key] = found
-            if found:
-                out.extend(found)
-                named.append(key)
-        return out, (accented, *named)
+            out.extend(found)
+        named = tuple(
+            (m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids) for m in out
+        )
+        return out, (accented, named)
 
     def _placed(self, tokens: Tokens, p: int, last: bool, accented: bool) -> list[Mention]:
         """The mentions of a part at place ``p``: read once per distinct tokens, moved."""
