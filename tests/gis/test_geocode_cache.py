@@ -77,3 +77,29 @@ def test_two_modes_are_stored_in_one_transaction(blank_engine):
     offline = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="offline")
     assert {k: r.commune_code for k, r in online.items()} == {"a": "14359"}
     assert {k: r.commune_code for k, r in offline.items()} == {"b": "14464"}
+
+
+def test_the_writer_stores_shares_as_they_come_in_one_transaction(blank_engine):
+    geocode_cache.store(blank_engine, {"a": _result("a", "13285")}, version=3, mode="offline")
+    with geocode_cache.writer(blank_engine, version=3, mode="offline") as add:
+        add({"b": _result("b", "14359")})
+        # Not visible to others before the end: one transaction.
+        assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
+        add({"a": _result("a", "14464"), "c": _result("c", "14464")})  # "a" stored already
+    got = geocode_cache.fetch(blank_engine, ["a", "b", "c"], version=3, mode="offline")
+    assert {k: r.commune_code for k, r in got.items()} == {
+        "a": "14464", "b": "14359", "c": "14464",
+    }  # fmt: skip
+
+
+def test_a_failure_while_writing_leaves_the_cache_as_it_was(blank_engine):
+    geocode_cache.store(blank_engine, {"a": _result("a", "13285")}, version=3, mode="offline")
+    try:
+        with geocode_cache.writer(blank_engine, version=4, mode="offline") as add:
+            add({"b": _result("b", "14359")})
+            raise RuntimeError("the batch failed")
+    except RuntimeError:
+        pass
+    got = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="offline")
+    assert {k: r.commune_code for k, r in got.items()} == {"a": "13285"}  # no stale drop
+    assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
