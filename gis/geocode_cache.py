@@ -17,6 +17,7 @@ from importlib import metadata
 import orjson
 import psycopg
 import sqlalchemy as sa
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.engine import Connection, Engine
 
 from gis.geocode_result import GeocodeResult
@@ -158,7 +159,9 @@ def _copying(
     raw = conn.connection.driver_connection
     sql = "COPY geocode_cache (key, mode, boundary_version, result) FROM STDIN"
     try:
-        with raw.cursor() as cur, cur.copy(sql) as copy:
+        # A thread sends the rows (waiting on the server releases the GIL): the batch goes
+        # on resolving while the server takes them in.
+        with raw.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
             yield add
             if failed:
                 raise psycopg.errors.UniqueViolation("a key was stored meanwhile")
