@@ -99,17 +99,11 @@ def copy_staged(conn: Connection, kind: str, staged: pd.DataFrame) -> None:
                 )
             )
     names = [name for name, _ in varying]
+    columns = [_plain(staged[name]) for name in names]
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
     )
-    payload = None
-    if raw.info.encoding == "utf-8":
-        payload = binary_copy([staged[name] for name in names], [t for _, t in varying])
     with raw.cursor() as cur, cur.copy(statement) as copy:
-        if payload is not None:  # the whole chunk at once: libpq sends, the server parses
-            copy.write(payload)
-            return
-        columns = [_plain(staged[name]) for name in names]
         copy.set_types([type_ for _, type_ in varying])
         for row in zip(*columns, strict=True):
             copy.write_row(row)
@@ -138,88 +132,6 @@ def _plain(column: pd.Series) -> list:
     if values.dtype.kind in "iufb":
         return values.tolist()
     return column.astype(object).where(column.notna(), None).tolist()
-
-
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # binary COPY: signature, flags, extension
-TRAILER = b"\xff\xff"
-_FIXED = {("int4", "i"): ">i4", ("int8", "i"): ">i8", ("float8", "f"): ">f8", ("bool", "b"): "u1"}
-_RANGE = {"int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
-
-
-def binary_copy(columns: list[pd.Series], types: list[str]) -> bytes | None:
-    """The binary COPY stream of these columns, built with array operations, or None when a
-    column holds what only psycopg's row by row dumping handles (then `write_row` is used).
-
-    Byte for byte what ``write_row`` sends for the values `_plain` gives: numeric columns
-    in full (NaN as a float NaN), text as UTF-8 with None and NaN as NULL.
-    """
-    n = len(columns[0]) if columns else 0
-    pieces = [(np.full(n, len(columns), dtype=">i2").view(np.uint8), None, 2)]  # field count
-    for column, type_ in zip(columns, types, strict=True):
-        field = _binary_field(column, type_)
-        if field is None:
-            return None
-        blob, starts, lengths = field
-        if starts is None:  # fixed width
-            pieces.append((np.full(n, lengths, dtype=">i4").view(np.uint8), None, 4))
-            pieces.append((blob, None, lengths))
-        else:  # the length, -1 for NULL, then the bytes
-            pieces.append((lengths.astype(">i4").view(np.uint8), None, 4))
-            pieces.append((blob, starts, np.maximum(lengths, 0)))
-    row_sizes = sum((np.full(n, p[2]) if p[1] is None else p[2]) for p in pieces)
-    ends = np.cumsum(row_sizes)
-    out = np.empty(int(ends[-1]) if n else 0, dtype=np.uint8)
-    at = ends - row_sizes  # where each row's next piece goes
-    for blob, starts, sizes in pieces:
-        if starts is None:  # fixed width: ``sizes`` bytes per row, rows one after another
-            out[(at[:, None] + np.arange(sizes)).ravel()] = blob
-            at = at + sizes
-            continue
-        total = int(sizes.sum())
-        if total:
-            within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-            out[np.repeat(at, sizes) + within] = blob[np.repeat(starts, sizes) + within]
-        at = at + sizes
-    return SIGNATURE + out.tobytes() + TRAILER
-
-
-def _binary_field(column: pd.Series, type_: str):
-    """(bytes, start per row or None, length per row or fixed width) of one column."""
-    values = column.to_numpy()
-    kind = values.dtype.kind
-    if kind in "iufb":
-        code = _FIXED.get((type_, kind))
-        if code is None:
-            return None
-        if type_ in _RANGE and len(values):
-            low, high = _RANGE[type_]
-            if values.min() < low or values.max() > high:
-                return None
-        return (
-            np.ascontiguousarray(values.astype(code)).view(np.uint8),
-            None,
-            np.dtype(code).itemsize,
-        )
-    if type_ != "text" or kind != "O":
-        return None
-    present = column.notna().to_numpy()
-    texts = values[present]
-    if len(texts) and pd.api.types.infer_dtype(texts, skipna=False) != "string":
-        return None
-    codes, uniques = pd.factorize(texts)
-    try:
-        encoded = [u.encode("utf-8") for u in uniques]
-    except UnicodeEncodeError:  # lone surrogates: psycopg says what is wrong
-        return None
-    blob = b"".join(encoded)
-    if b"\x00" in blob:  # PostgreSQL refuses NUL in text: psycopg says so
-        return None
-    unique_lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    unique_starts = np.cumsum(unique_lengths) - unique_lengths
-    starts = np.zeros(len(values), dtype=np.int64)
-    lengths = np.full(len(values), -1, dtype=np.int64)
-    starts[present], lengths[present] = unique_starts[codes], unique_lengths[codes]
-    return np.frombuffer(blob, dtype=np.uint8), starts, lengths
 
 
 def duplicates(conn: Connection, kind: str, candidates: list[int]) -> pd.DataFrame:
