@@ -10,8 +10,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,28 +219,24 @@ def import_file(
             writer.create_staging(conn, kind)
             references = ReferenceLog()
             advance = progress.task(f"Đọc / reading {path.name}", table.total)
-            with _Overlap(table.chunks(options.chunk_rows, advance)) as overlap:
-                tick = time.perf_counter()
-                while (chunk := overlap.next_chunk()) is not None:
-                    tick = result._timed("read", tick)
-                    chunk = _drop_empty_rows(chunk)
-                    if chunk.empty:
-                        continue
-                    result.rows_total += len(chunk)
-                    chunk = strip_cells(chunk, columns.values())
-                    staged, problems = prepare(chunk, ctx)
-                    staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
-                    log.add_frame(outside)
-                    result.synthetic_rows += int(staged["is_synthetic"].sum())
-                    log.add_frame(problems)
-                    tick = result._timed("check", tick)
-                    overlap.copy(writer.copy_staged, conn, kind, staged)
-                    references.add(staged["row_number"].to_numpy(), staged[list(writer.KEY[kind])])
-                    result.rows_imported += len(staged)
-                    tick = result._timed("stage", tick)
+            tick = time.perf_counter()
+            for chunk in table.chunks(options.chunk_rows, advance):
                 tick = result._timed("read", tick)
-                overlap.finish()  # the last COPY done: the connection is the caller's again
-            tick = result._timed("stage", tick)
+                chunk = _drop_empty_rows(chunk)
+                if chunk.empty:
+                    continue
+                result.rows_total += len(chunk)
+                chunk = strip_cells(chunk, columns.values())
+                staged, problems = prepare(chunk, ctx)
+                staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
+                log.add_frame(outside)
+                result.synthetic_rows += int(staged["is_synthetic"].sum())
+                log.add_frame(problems)
+                tick = result._timed("check", tick)
+                writer.copy_staged(conn, kind, staged)
+                references.add(staged["row_number"].to_numpy(), staged[list(writer.KEY[kind])])
+                result.rows_imported += len(staged)
+                tick = result._timed("stage", tick)
             _check_duplicates(conn, kind, result, ctx.label("ref"), references.candidates())
             tick = result._timed("stage", tick)
             if result.accepted:
@@ -271,48 +265,6 @@ def import_file(
             raise
     result.seconds = time.perf_counter() - started
     return result
-
-
-class _Overlap:
-    """The next chunk read and the last chunk COPYed in two worker threads while the main
-    thread checks the current chunk (the C parser and the server release the GIL).
-
-    One job of each kind at a time: the next read starts when a chunk is taken, a COPY
-    waits for the previous one, and the main thread touches the connection only after
-    `finish` (or the end of the block, which waits for every job). An exception in a job
-    is raised in the main thread, where the caller's transaction rolls back.
-    """
-
-    def __init__(self, chunks: Iterator[pd.DataFrame]) -> None:
-        self._chunks = chunks
-        self._reader = ThreadPoolExecutor(1, thread_name_prefix="import-read")
-        self._copier = ThreadPoolExecutor(1, thread_name_prefix="import-copy")
-        self._read: Future = self._reader.submit(next, chunks, None)
-        self._copied: Future | None = None
-
-    def __enter__(self) -> _Overlap:
-        return self
-
-    def next_chunk(self) -> pd.DataFrame | None:
-        chunk = self._read.result()
-        if chunk is not None:
-            self._read = self._reader.submit(next, self._chunks, None)
-        return chunk
-
-    def copy(self, function, *args) -> None:
-        """Run ``function(*args)`` in the COPY thread once the previous COPY is done."""
-        self.finish()
-        self._copied = self._copier.submit(function, *args)
-
-    def finish(self) -> None:
-        if self._copied is not None:
-            copied, self._copied = self._copied, None
-            copied.result()
-
-    def __exit__(self, *exc) -> None:
-        self._copier.shutdown(wait=True, cancel_futures=True)
-        self._reader.shutdown(wait=True, cancel_futures=True)
-        self._chunks.close()
 
 
 def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
