@@ -11,11 +11,13 @@ from gis import commune_index
 from gis.commune_index import CommuneIndex
 
 
-@pytest.fixture(params=["sweep", "tree"], autouse=True)
+@pytest.fixture(params=["sweep", "bands", "tree"], autouse=True)
 def path(request, monkeypatch):
-    """Every test runs on both paths of `lookup`: the sweep (many points) and the tree
-    query (a few points)."""
-    monkeypatch.setattr(commune_index, "FEW_POINTS", 0 if request.param == "sweep" else 10**9)
+    """Every test runs on the three paths of `lookup`: the sweep (very many points), the
+    latitude bands (an import chunk) and the tree query (a few points)."""
+    few, many = {"sweep": (0, 0), "bands": (0, 10**9), "tree": (10**9, 10**9)}[request.param]
+    monkeypatch.setattr(commune_index, "FEW_POINTS", few)
+    monkeypatch.setattr(commune_index, "MANY_POINTS", many)
     return request.param
 
 
