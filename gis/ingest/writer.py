@@ -115,6 +115,12 @@ _VARIES = object()
 
 def _single_value(column: pd.Series):
     """The one value of a column (None when all missing), or _VARIES."""
+    # Most columns that vary show it within a few rows: decided on them, without a pass
+    # over the whole chunk (two different values, or a missing and a present one).
+    sample = column.iloc[:: max(1, len(column) // 16)]
+    absent = sample.isna()
+    if (absent.any() and not absent.all()) or (not absent.any() and sample.nunique() > 1):
+        return _VARIES
     missing = column.isna()
     if missing.all():
         return None

@@ -136,3 +136,23 @@ def test_empty_rows_dropped_only_when_every_cell_is_empty():
     full = chunk.iloc[1:]
     assert _drop_empty_rows(full) is full
     assert _drop_empty_rows(pd.DataFrame({0: ["", ""], ROW: [2, 3]}))[ROW].tolist() == []
+
+
+def test_single_value_of_a_staged_column():
+    """A column sent as the staging default only when every row holds that one value."""
+    import numpy as np
+
+    from gis.ingest.writer import _VARIES, _single_value
+
+    same = ["coordinates"] * 1000
+    assert _single_value(pd.Series(same, dtype=object)) == "coordinates"
+    assert _single_value(pd.Series([None, np.nan] * 500, dtype=object)) is None
+    assert _single_value(pd.Series([1.0] * 1000)) == 1.0
+    assert _single_value(pd.Series(["a", None] * 500, dtype=object)) is _VARIES
+    assert _single_value(pd.Series(["a", "b"] * 500, dtype=object)) is _VARIES
+    for odd in (1, 999):  # rows the quick look at a few rows does not see
+        cells = same.copy()
+        cells[odd] = "address"
+        assert _single_value(pd.Series(cells, dtype=object)) is _VARIES
+        cells[odd] = None
+        assert _single_value(pd.Series(cells, dtype=object)) is _VARIES
