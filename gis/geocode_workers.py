@@ -4,9 +4,10 @@ Matching an address is pure Python over the in-memory gazetteer (~100 µs each),
 process uses one core. For a large batch the distinct addresses are cut into slices: the
 calling process resolves the first slice, forked workers the others. A fork shares the
 gazetteer (and everything else loaded) copy-on-write, so a worker costs no loading; it
-sends its results back as plain tuples through a pipe. A worker that fails or dies costs
-only time: its slice is resolved by the caller, so the answers never depend on how the
-batch was cut.
+sends its results back as plain tuples through a pipe, a share at a time, and the caller
+passes each share on (to the cache writer) between its own. A worker that fails or dies
+costs only time: what it did not send is resolved by the caller, so the answers never
+depend on how the batch was cut.
 
 Workers are forked only where fork exists (Linux and other POSIX systems) and only for
 batches worth it (`MIN_PER_WORKER` addresses each); the process that forks must not hold
@@ -63,24 +64,25 @@ def resolve_sliced(
 ) -> dict[str, GeocodeResult]:
     """``resolve(key)`` for every key, the keys cut into ``processes`` slices.
 
-    ``advance(n)`` is called in this process every ``step`` or so addresses, for the
-    workers' progress too; ``found`` (if given) gets the results a share at a time: every
-    ``step`` of this process's own, then each worker's slice. ``meanwhile`` (if given) is
-    other work of this process, done once the workers run; its results are passed on and
-    returned with the others (progress is its own to report).
+    Results come back a share of about ``step`` keys at a time, from this process and from
+    each worker; each share is passed to ``found`` (if given) and counted by ``advance``
+    as it comes. ``meanwhile`` (if given) is other work of this process, done once the
+    workers run; its results are passed on and returned with the others (its progress is
+    its own to report).
     """
     if not keys:
         extra = meanwhile() if meanwhile is not None else {}
         _pass_on(extra, {}, found, None)
         return extra
-    # This process takes a little less: it passes its results on while the workers end.
-    own = len(keys) - (len(keys) * (processes - 1) * 21 // 20) // processes
+    # This process takes less: it also passes every worker's results on.
+    own = len(keys) - (len(keys) * (processes - 1) * 11 // 10) // processes
     size = -(-(len(keys) - own) // (processes - 1)) if processes > 1 else 0
     slices = [keys[:own]] + [keys[i : i + size] for i in range(own, len(keys), size or 1)]
     workers = [_Worker(part, resolve, step) for part in slices[1:]]
     try:
+        results: dict[str, GeocodeResult] = {}
         extra = meanwhile() if meanwhile is not None else {}
-        results = _gather(slices[0], workers, resolve, advance, step, found)
+        _gather(slices[0], workers, resolve, step, _Sink(results, found, advance))
         _pass_on(extra, results, found, None)
         return results
     finally:
@@ -88,28 +90,35 @@ def resolve_sliced(
             worker.stop()  # ended already, unless this process was interrupted
 
 
-def _gather(own: list[str], workers: list[_Worker], resolve: Resolve, advance: Advance,
-            step: int, found: Found | None) -> dict[str, GeocodeResult]:  # fmt: skip
-    """This process's slice, then each worker's results (redone here if it failed)."""
-    results: dict[str, GeocodeResult] = {}
+class _Sink:
+    """Where every share of results goes: the batch's results, ``found``, the progress."""
+
+    def __init__(self, results: dict, found: Found | None, advance: Advance) -> None:
+        self.results, self.found, self.advance = results, found, advance
+
+    def __call__(self, share: dict[str, GeocodeResult]) -> None:
+        _pass_on(share, self.results, self.found, self.advance)
+
+
+def _gather(own: list[str], workers: list[_Worker], resolve: Resolve, step: int,
+            sink: _Sink) -> None:  # fmt: skip
+    """This process's slice, the workers' shares taken in between; then the rest of the
+    workers' (what a failed worker left is done here)."""
     share: dict[str, GeocodeResult] = {}
     for key in own:
         share[key] = resolve(key)
         if len(share) == step:
-            _pass_on(share, results, found, advance)
+            sink(share)
             share = {}
             for worker in workers:
-                worker.read(advance, wait=False)
-    _pass_on(share, results, found, advance)
+                worker.take(sink, wait=False)
+    sink(share)
     for worker in workers:
-        rows = worker.rows(advance)
-        if rows is None:
-            # The worker failed or died: its slice is done here, with the same answers.
-            rows = [_as_row(resolve(key)) for key in worker.keys]
-            advance(len(rows) - worker.ticked)
-        share = {key: _from_row(row) for key, row in zip(worker.keys, rows, strict=True)}
-        _pass_on(share, results, found, None)
-    return results
+        worker.take(sink, wait=True)
+        left = worker.keys[worker.done :]
+        if left:
+            # The worker failed or died: the rest of its slice is done here, alike.
+            sink({key: resolve(key) for key in left})
 
 
 def _pass_on(share, results, found: Found | None, advance: Advance | None) -> None:
@@ -121,12 +130,12 @@ def _pass_on(share, results, found: Found | None, advance: Advance | None) -> No
 
 
 class _Worker:
-    """One forked process resolving one slice; its messages: ("tick", n), ("rows", rows)."""
+    """One forked process resolving one slice; it sends its result rows a share at a
+    time, in the order of its keys, then ("end",)."""
 
     def __init__(self, keys: list[str], resolve: Resolve, step: int) -> None:
         self.keys = keys
-        self.ticked = 0  # the progress it reported
-        self._rows: list | None = None
+        self.done = 0  # keys whose results came back
         self._ended = False
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
@@ -136,49 +145,42 @@ class _Worker:
         self._process.start()
         sender.close()  # only the worker holds it now: EOF here when the worker exits
 
-    def read(self, advance: Advance, wait: bool) -> None:
-        """Pass on the progress reported so far (``wait``: until the results come)."""
+    def take(self, sink: _Sink, wait: bool) -> None:
+        """Pass on the shares sent so far (``wait``: all of them, until the worker ends)."""
         try:
             while not self._ended and (wait or self._receiver.poll()):
-                kind, value = pickle.loads(self._receiver.recv_bytes())
-                if kind == "rows":
-                    self._rows, self._ended = value, True
-                else:
-                    self.ticked += value
-                    advance(value)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            self._ended = True  # died or failed: no rows
-
-    def rows(self, advance: Advance) -> list | None:
-        """The slice's result rows, or None when the worker gave none (all or nothing)."""
-        self.read(advance, wait=True)
-        self.stop()
-        if self._rows is not None and len(self._rows) != len(self.keys):
-            return None
-        return self._rows
+                message = pickle.loads(self._receiver.recv_bytes())
+                if message[0] == "end":
+                    self._ended = True
+                    continue
+                rows = message[1]
+                keys = self.keys[self.done : self.done + len(rows)]
+                sink({key: _from_row(row) for key, row in zip(keys, rows, strict=True)})
+                self.done += len(rows)
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+            self._ended = True  # died or failed: what it did not send is redone
 
     def stop(self) -> None:
         """Close the pipe and reap the process (ended by now, or ended here)."""
         self._receiver.close()
-        if not self._ended:
+        if self._process.is_alive() and not self._ended:
             self._process.terminate()
         self._process.join()
 
 
 def _work(sender, keys: list[str], resolve: Resolve, step: int) -> None:
-    """In a forked worker: resolve the slice, report progress, send the results."""
+    """In a forked worker: resolve the slice, sending the result rows a share at a time."""
     try:
-        rows, done = [], 0
+        rows = []
         for key in keys:
             rows.append(_as_row(resolve(key)))
-            done += 1
-            if done == step:
-                sender.send_bytes(pickle.dumps(("tick", done)))
-                done = 0
-        if done:
-            sender.send_bytes(pickle.dumps(("tick", done)))
-        sender.send_bytes(pickle.dumps(("rows", rows), protocol=pickle.HIGHEST_PROTOCOL))
-    except BaseException:  # the caller redoes the slice: no one to tell from here
+            if len(rows) == step:
+                sender.send_bytes(pickle.dumps(("rows", rows), protocol=pickle.HIGHEST_PROTOCOL))
+                rows = []
+        if rows:
+            sender.send_bytes(pickle.dumps(("rows", rows), protocol=pickle.HIGHEST_PROTOCOL))
+        sender.send_bytes(pickle.dumps(("end",)))
+    except BaseException:  # the caller redoes what was not sent: no one to tell from here
         pass
     finally:
         sender.close()
