@@ -74,8 +74,8 @@ def resolve_sliced(
         extra = meanwhile() if meanwhile is not None else {}
         _pass_on(extra, {}, found, None)
         return extra
-    # This process takes less: it also passes every worker's results on.
-    own = len(keys) - (len(keys) * (processes - 1) * 11 // 10) // processes
+    # This process takes a tenth less than a fair share: it also passes the workers' on.
+    own = len(keys) * 9 // (10 * processes) if processes > 1 else len(keys)
     size = -(-(len(keys) - own) // (processes - 1)) if processes > 1 else 0
     slices = [keys[:own]] + [keys[i : i + size] for i in range(own, len(keys), size or 1)]
     workers = [_Worker(part, resolve, step) for part in slices[1:]]

@@ -28,7 +28,7 @@ def _dies_in_a_worker(key: str) -> GeocodeResult:
     return _answer(key)
 
 
-@pytest.mark.parametrize("processes", [1, 2, 3])
+@pytest.mark.parametrize("processes", [1, 2, 3, 16])
 @pytest.mark.parametrize("resolve", [_answer, _dies_in_a_worker])
 def test_every_key_once_with_the_one_process_answer(processes, resolve):
     ticks, shares = [], []
