@@ -96,7 +96,14 @@ class MentionFinder(FuzzyMatching):
             key = (part, p, p == last, accented)
             found = memo.get(key)
             if found is None:
-                found = self._placed(tokens, p, p == last, accented)
+                # A part with letters is read with diacritics only when it has some itself:
+                # "số 12 ngõ 5, Xa Xop, Tinh Quang Ngai" (a house part typed with them, the
+                # units without) still reads "Xa" as "xã", and its names break no ties. A
+                # part of numbers ("8, 10, Hồ Chí Minh") follows the address.
+                own = accented and (
+                    any(f != a for f, a in tokens) or all(f.isdigit() for f, _ in tokens)
+                )
+                found = self._placed(tokens, p, p == last, own, accented and not own)
                 if len(memo) < PART_MEMO_SIZE:
                     memo[key] = found
             out.extend(found)
@@ -105,12 +112,21 @@ class MentionFinder(FuzzyMatching):
         )
         return out, (accented, named)
 
-    def _placed(self, tokens: Tokens, p: int, last: bool, accented: bool) -> list[Mention]:
-        """The mentions of a part at place ``p``: read once per distinct tokens, moved."""
-        key = (tokens, last, accented)
+    def _placed(
+        self, tokens: Tokens, p: int, last: bool, accented: bool, unaccented: bool
+    ) -> list[Mention]:
+        """The mentions of a part at place ``p``: read once per distinct tokens, moved.
+        ``unaccented``: the part has no diacritics in an address that has some (its
+        mentions carry no written accents, so that they break no ties)."""
+        key = (tokens, last, accented, unaccented)
         found = self._read.get(key)
         if found is None:
             found = self._part(tokens, 0, last, accented)
+            if unaccented:
+                found = [
+                    Mention(0, m.start, m.end, m.uids, m.kind, m.quality, "", m.whole, m.loose)
+                    for m in found
+                ]
             if len(self._read) < PART_MEMO_SIZE:
                 self._read[key] = found
         if p == 0:

@@ -25,7 +25,7 @@ from gis.geocode_result import GeocodeResult
 # Bump whenever the matching changes what an address resolves to (gis/address_*.py,
 # gis/gazetteer.py, gis/geocoding.py, gis/normalise.py): cached answers of an older
 # matcher are then recomputed instead of served.
-GEOCODER_VERSION = 2
+GEOCODER_VERSION = 3
 
 _ANY_ROW = sa.text(
     "SELECT EXISTS (SELECT 1 FROM geocode_cache WHERE mode = :mode AND boundary_version = :version)"

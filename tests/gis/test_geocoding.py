@@ -65,6 +65,18 @@ def test_abbreviated_and_village_forms(geocoder):
     assert (r.status, r.commune_code) == ("matched", "14464")
 
 
+def test_house_parts_with_diacritics_and_units_without(geocoder):
+    """A part without diacritics is read as such in an address that has some elsewhere:
+    "Xa" is still "xã", and its missing marks break no ties."""
+    plain = geocoder.geocode("Xa Ninh Hai, Huyen Hoa Lu, Tinh Ninh Binh")
+    assert (plain.status, plain.commune_code) == ("matched", "14359")
+    for text in ("số 12 ngõ 5, thôn 3, Xa Ninh Hai, Huyen Hoa Lu, Tinh Ninh Binh",
+                 "Số nhà 7, Xa Ninh Hai, Huyen Hoa Lu, Ninh Bình"):  # fmt: skip
+        r = geocoder.geocode(text)
+        assert (r.status, r.commune_code) == ("matched", "14359"), (text, r.reason)
+        assert r.score == plain.score
+
+
 def test_coordinates_in_text_and_locate(geocoder):
     for text in ("20.25, 105.97", "105.97 20.25", "20°15'N 105°58'E"):
         r = geocoder.geocode(text)
