@@ -162,6 +162,16 @@ class MentionFinder(FuzzyMatching):
                 typed = self._typed_at(folded, accents, i, p, offset, found, glued)
                 if typed is not None:
                     out.append(typed)
+                    if not accented and found:
+                        # Without diacritics "xa dung" is "xã Dung" or the commune "Xa
+                        # Dung": both are read, the rest of the address decides.
+                        end = typed.end - offset
+                        uids = names.get("".join(folded[i:end]))
+                        if uids:
+                            accent, whole = " ".join(accents[i:end]), i == 0 and end == n
+                            out.append(
+                                Mention(p, offset + i, offset + end, uids, None, 1.0, accent, whole)
+                            )
                     i, street = typed.end - offset, False
                     continue
                 failed_types.append(i)

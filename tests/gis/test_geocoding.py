@@ -77,6 +77,15 @@ def test_house_parts_with_diacritics_and_units_without(geocoder):
         assert r.score == plain.score
 
 
+def test_a_commune_whose_name_starts_like_a_type_word(national_engine):
+    """Without diacritics "xa dung" is "xã Dung" or the commune Xa Dung: both readings
+    are weighed, and the province decides."""
+    geocoder = Geocoder.from_engine(national_engine)
+    for text in ("xa dung, dien bien", "Xa Dung, Điện Biên", "xa xa dung, tinh dien bien"):
+        r = geocoder.geocode_many([text], use_cache=False)[0]
+        assert (r.status, r.commune_code) == ("matched", "03208"), (text, r.reason)
+
+
 def test_coordinates_in_text_and_locate(geocoder):
     for text in ("20.25, 105.97", "105.97 20.25", "20°15'N 105°58'E"):
         r = geocoder.geocode(text)
