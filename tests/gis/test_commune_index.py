@@ -28,20 +28,7 @@ def test_lookup_matches_postgis(nb_engine):
     lons = rng.uniform(105.50, 106.65, 3000)
     lats = rng.uniform(19.85, 20.75, 3000)
     codes = index.commune_codes(lons, lats)
-    with nb_engine.connect() as conn:
-        expected = (
-            conn.execute(
-                sa.text(
-                    """SELECT (SELECT min(code) FROM admin_unit a WHERE a.level = 'commune'
-                             AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(x, y), 4326)))
-                     FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[]))
-                          WITH ORDINALITY AS t(x, y, i) ORDER BY i"""
-                ),
-                {"x": lons.tolist(), "y": lats.tolist()},
-            )
-            .scalars()
-            .all()
-        )
+    expected = _postgis_codes(nb_engine, lons, lats)
     assert list(codes) == expected
     assert sum(c is None for c in codes) > 100  # the box reaches outside the province
 
