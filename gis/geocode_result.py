@@ -1,8 +1,15 @@
-"""What a geocode returns: one result per input, never a silent guess."""
+"""What a geocode returns: one result per input, never a silent guess; and which inputs
+are no address at all."""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field, fields
+
+from gis.normalise import MAX_INPUT_CHARS
+
+_ALNUM = re.compile(r"[^\W_]")
 
 STATUSES = ("matched", "ambiguous", "unmatched", "invalid")
 
@@ -92,3 +99,38 @@ def invalid(text: str, reason: str) -> GeocodeResult:
 def unmatched(text: str, reason: str, **fields) -> GeocodeResult:
     """An address that names no loaded current commune with confidence."""
     return GeocodeResult(text=text, status="unmatched", reason=reason, **fields)
+
+
+def as_text(value) -> str:
+    """An input as the text a result carries (UTF-8 bytes decoded, None empty)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return "" if value is None else str(value)
+
+
+def unusable(value) -> str | None:
+    """Why an input cannot be an address at all, or None (then it gets `invalid`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "trống / empty input"
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "không phải văn bản UTF-8 / not UTF-8 text"
+    if not isinstance(value, str):
+        return f"không phải văn bản / not text ({type(value).__name__})"
+    if len(value) > MAX_INPUT_CHARS:
+        return (
+            f"quá dài / too long for an address ({len(value):,} characters; "
+            f"at most {MAX_INPUT_CHARS:,})"
+        )
+    if not _ALNUM.search(value):
+        return "trống / empty input (no letters or digits)"
+    if value.isprintable():
+        return None
+    printable = sum(c.isprintable() or c in "\n\r\t" for c in value)
+    if printable < 0.9 * len(value) or "\ufffd" in value:
+        return "không phải văn bản / binary or garbled input"
+    return None

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,7 +26,7 @@ from gis.coordinates import ParsedPoint, in_territory, parse_point
 from gis.gazetteer import Gazetteer
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
-from gis.geocode_result import Candidate, GeocodeResult, invalid
+from gis.geocode_result import Candidate, GeocodeResult, as_text, invalid, unusable
 from gis.geocode_workers import Found, resolve_sliced, worker_count
 from gis.normalise import MAX_INPUT_CHARS, accent_key, nfc
 from gis.progress import Advance, NoProgress, Progress
@@ -36,7 +34,6 @@ from gis.settings import Settings
 
 __all__ = ["Candidate", "GeocodeResult", "Geocoder"]
 
-_ALNUM = re.compile(r"[^\W_]")
 CONFIDENT = 0.85  # an exact-match answer this good skips the fuzzy pass
 CONFIDENT_MEMO_SIZE = 200_000  # distinct confident answers remembered in a batch
 PROGRESS_STEPS = 200  # progress is reported this many times per batch, not per address
@@ -113,12 +110,12 @@ class Geocoder(PointGeocoding):
         early: dict[int, GeocodeResult] = {}
         first_text: dict[str, tuple[str, str]] = {}  # key → (first text, its NFC form)
         for i, value in enumerate(texts):
-            problem = _unusable(value)
+            problem = unusable(value)
             if problem:
-                early[i] = invalid(_as_text(value), problem)
+                early[i] = invalid(as_text(value), problem)
                 keys.append(None)
                 continue
-            text = value if isinstance(value, str) else _as_text(value)  # UTF-8 bytes
+            text = value if isinstance(value, str) else as_text(value)  # UTF-8 bytes
             clean = nfc(text[:MAX_INPUT_CHARS])
             key = accent_key(clean)  # = cache_key(text)
             keys.append(key)
@@ -136,30 +133,10 @@ class Geocoder(PointGeocoding):
             # Written as they are resolved: the server stores the first while we go on.
             with geocode_cache.writer(self.engine, version, self.mode) as store:
                 fresh = self._resolve(todo, first_text, advance, store)
-        elif self.refiner is None:
-            fresh = self._resolve(todo, first_text, advance)
         else:
             fresh = self._resolve(todo, first_text, advance)
-            offline = fresh
-            fresh = self.refiner.refine_many(offline, self)
-            if use_cache:
-                # A result the service could have refined but did not (an outage, a timeout,
-                # the request cap, a point outside the commune) is kept as the offline answer
-                # only: the next online batch asks the service again.
-                settled, retry = {}, {}
-                for key, result in fresh.items():
-                    before = offline[key]
-                    if (
-                        result is before
-                        and before.status == "matched"
-                        and (before.precision in REFINABLE)
-                    ):
-                        retry[key] = before
-                    else:
-                        settled[key] = result
-                geocode_cache.store_modes(
-                    self.engine, {"online": settled, "offline": retry}, version
-                )
+            if self.refiner is not None:
+                fresh = self._refine(fresh, version, use_cache)
         by_key = {**cached, **fresh}
         out: list[GeocodeResult] = []
         unclaimed = set(fresh)  # a new result goes out as it is to its first text; copies after
@@ -167,7 +144,7 @@ class Geocoder(PointGeocoding):
             if key is None:
                 out.append(early[i])
                 continue
-            result, text = by_key[key], _as_text(texts[i])
+            result, text = by_key[key], as_text(texts[i])
             if key in unclaimed and result.text is text:
                 unclaimed.discard(key)
                 out.append(result)
@@ -176,6 +153,29 @@ class Geocoder(PointGeocoding):
         return out
 
     # -- inside -----------------------------------------------------------------------------
+    def _refine(
+        self, offline: dict[str, GeocodeResult], version: int, use_cache: bool
+    ) -> dict[str, GeocodeResult]:
+        """The online refinements of offline results, stored in the cache by mode."""
+        fresh = self.refiner.refine_many(offline, self)
+        if use_cache:
+            # A result the service could have refined but did not (an outage, a timeout,
+            # the request cap, a point outside the commune) is kept as the offline answer
+            # only: the next online batch asks the service again.
+            settled, retry = {}, {}
+            for key, result in fresh.items():
+                before = offline[key]
+                if (
+                    result is before
+                    and before.status == "matched"
+                    and (before.precision in REFINABLE)
+                ):
+                    retry[key] = before
+                else:
+                    settled[key] = result
+            geocode_cache.store_modes(self.engine, {"online": settled, "offline": retry}, version)
+        return fresh
+
     def _resolve(
         self,
         keys: list[str],
@@ -271,37 +271,3 @@ def _settle() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def _as_text(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return "" if value is None else str(value)
-
-
-def _unusable(value) -> str | None:
-    """Why an input cannot be an address at all, or None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "trống / empty input"
-    if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return "không phải văn bản UTF-8 / not UTF-8 text"
-    if not isinstance(value, str):
-        return f"không phải văn bản / not text ({type(value).__name__})"
-    if len(value) > MAX_INPUT_CHARS:
-        return (
-            f"quá dài / too long for an address ({len(value):,} characters; "
-            f"at most {MAX_INPUT_CHARS:,})"
-        )
-    if not _ALNUM.search(value):
-        return "trống / empty input (no letters or digits)"
-    if value.isprintable():
-        return None
-    printable = sum(c.isprintable() or c in "\n\r\t" for c in value)
-    if printable < 0.9 * len(value) or "\ufffd" in value:
-        return "không phải văn bản / binary or garbled input"
-    return None
