@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gis.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,6 +16,22 @@ class Settings(BaseSettings):
     """Runtime configuration; build one per process (never at import time)."""
 
     model_config = SettingsConfigDict(env_prefix="TUQUAN_", extra="ignore")
+
+    def __init__(self, **values) -> None:
+        # A bad value (TUQUAN_MIN_COUNT=-1) is the user's to fix: name the variable, no
+        # traceback (every command and the server build their settings through here).
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            wrong = "; ".join(
+                f"TUQUAN_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ConfigurationError(
+                f"cấu hình sai / invalid setting: {wrong}",
+                "sửa hoặc bỏ biến môi trường này / correct or unset that environment variable "
+                "(README: Settings)",
+            ) from None
 
     # An external PostgreSQL + PostGIS server. Unset: the project-managed local cluster.
     database_url: str | None = None

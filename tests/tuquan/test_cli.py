@@ -44,6 +44,17 @@ def test_user_errors_are_one_message_without_traceback(cli, blank_engine, blank_
         assert "error" in err and "→" in err, (args, err)
 
 
+def test_a_bad_setting_is_named_without_traceback(cli, blank_url):
+    for env, args in (
+        ({"TUQUAN_GEOCODE_WORKERS": "-1"}, ("geocode", "xã Ninh Hải, Ninh Bình")),
+        ({"TUQUAN_MIN_COUNT": "abc"}, ("db", "status")),
+    ):
+        code, out, err = cli(blank_url, *args, **env)
+        assert code == 1, (env, err)
+        assert "Traceback" not in out + err
+        assert next(iter(env)) in err and "→" in err, err
+
+
 def test_usage_errors_exit_2(cli, blank_url):
     code, _, err = cli(blank_url, "boundaries", "fetch", "--bogus")
     assert code == 2 and "--bogus" in err
