@@ -1,13 +1,17 @@
 """Resolving a large batch of addresses on several cores.
 
 Matching an address is pure Python over the in-memory gazetteer (~100 µs each), so one
-process uses one core. For a large batch the distinct addresses are cut into slices: the
-calling process resolves the first slice, forked workers the others. A fork shares the
-gazetteer (and everything else loaded) copy-on-write, so a worker costs no loading; it
-sends its results back as plain tuples through a pipe, a share at a time, and the caller
-passes each share on (to the cache writer) between its own. A worker that fails or dies
-costs only time: what it did not send is resolved by the caller, so the answers never
-depend on how the batch was cut.
+process uses one core. For a large batch the distinct addresses are cut into chunks of a
+few dozen, resolved by the calling process and by forked workers. A fork shares the
+gazetteer (and everything else loaded) copy-on-write, so a worker costs no loading.
+
+The caller hands the chunks out as it goes: each worker always has a few waiting, and the
+caller takes the next one itself in between. Whoever is faster (a worker still copying
+pages after its fork, a caller busy passing results on) simply does more chunks, so all
+processes end together. A worker sends each chunk's results back as plain tuples through
+a pipe; the caller passes them on (to the cache writer) between its own. A worker that
+fails or dies costs only time: the chunks it did not send back are resolved by the
+caller, so the answers never depend on how the batch was cut.
 
 Workers are forked only where fork exists (Linux and other POSIX systems) and only for
 batches worth it (`MIN_PER_WORKER` addresses each); the process that forks must not hold
@@ -19,6 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+from collections import deque
 from collections.abc import Callable
 
 from gis.geocode_result import Candidate, GeocodeResult
@@ -27,6 +32,8 @@ __all__ = ["MIN_PER_WORKER", "Found", "available_cpus", "resolve_sliced", "worke
 
 MIN_PER_WORKER = 1_500  # below this a fork and the pipe cost more than the slice saves
 MAX_AUTO_WORKERS = 4  # with the caller: at most 4 cores unless configured
+AHEAD = 2  # chunks given to each worker at a time: one it works on, one waiting
+ORPHAN_CHECK_SECONDS = 1.0  # a worker waiting for work checks this often that its caller lives
 
 Resolve = Callable[[str], GeocodeResult]
 Advance = Callable[[int], None]
@@ -62,32 +69,46 @@ def resolve_sliced(
     found: Found | None = None,
     meanwhile: Callable[[], dict[str, GeocodeResult]] | None = None,
 ) -> dict[str, GeocodeResult]:
-    """``resolve(key)`` for every key, the keys cut into ``processes`` slices.
+    """``resolve(key)`` for every key, in ``processes`` processes (this one included).
 
-    Results come back a share of about ``step`` keys at a time, from this process and from
-    each worker; each share is passed to ``found`` (if given) and counted by ``advance``
-    as it comes. ``meanwhile`` (if given) is other work of this process, done once the
+    The keys are resolved in chunks of ``step``; each chunk's results, from this process
+    or from a worker, are passed to ``found`` (if given) and counted by ``advance`` as
+    they come. ``meanwhile`` (if given) is other work of this process, done once the
     workers run; its results are passed on and returned with the others (its progress is
     its own to report).
     """
-    if not keys:
-        extra = meanwhile() if meanwhile is not None else {}
-        _pass_on(extra, {}, found, None)
-        return extra
-    # This process takes a tenth less than a fair share: it also passes the workers' on.
-    own = len(keys) * 9 // (10 * processes) if processes > 1 else len(keys)
-    size = -(-(len(keys) - own) // (processes - 1)) if processes > 1 else 0
-    slices = [keys[:own]] + [keys[i : i + size] for i in range(own, len(keys), size or 1)]
-    workers = [_Worker(part, resolve, step) for part in slices[1:]]
+    results: dict[str, GeocodeResult] = {}
+    sink = _Sink(results, found, advance)
+    chunks = [keys[i : i + step] for i in range(0, len(keys), step)]
+    workers = [_Worker(chunks, resolve) for _ in range(processes - 1)] if len(chunks) > 1 else []
     try:
-        results: dict[str, GeocodeResult] = {}
+        # This process works from the first chunk on, the workers from the last one back:
+        # each keeps to neighbouring addresses, whose parts its memos have already read.
+        todo = deque(range(len(chunks)))
+        _hand_out(workers, todo, 2 * AHEAD)  # enough to go on while this process is busy
         extra = meanwhile() if meanwhile is not None else {}
-        _gather(slices[0], workers, resolve, step, _Sink(results, found, advance))
+        while todo:
+            n = todo.popleft()
+            sink({key: resolve(key) for key in chunks[n]})
+            for worker in workers:
+                worker.take(sink, wait=False)
+            _hand_out(workers, todo, AHEAD)
+        for worker in workers:
+            worker.finish(sink)
+            for n in worker.pending:  # the worker failed or died: its chunks are done here
+                sink({key: resolve(key) for key in chunks[n]})
         _pass_on(extra, results, found, None)
         return results
     finally:
         for worker in workers:
             worker.stop()  # ended already, unless this process was interrupted
+
+
+def _hand_out(workers: list[_Worker], todo: deque[int], ahead: int) -> None:
+    """Give each live worker chunks from the end until it has ``ahead`` waiting."""
+    for worker in workers:
+        while worker.alive and len(worker.pending) < ahead and todo:
+            worker.assign(todo.pop())
 
 
 class _Sink:
@@ -100,27 +121,6 @@ class _Sink:
         _pass_on(share, self.results, self.found, self.advance)
 
 
-def _gather(own: list[str], workers: list[_Worker], resolve: Resolve, step: int,
-            sink: _Sink) -> None:  # fmt: skip
-    """This process's slice, the workers' shares taken in between; then the rest of the
-    workers' (what a failed worker left is done here)."""
-    share: dict[str, GeocodeResult] = {}
-    for key in own:
-        share[key] = resolve(key)
-        if len(share) == step:
-            sink(share)
-            share = {}
-            for worker in workers:
-                worker.take(sink, wait=False)
-    sink(share)
-    for worker in workers:
-        worker.take(sink, wait=True)
-        left = worker.keys[worker.done :]
-        if left:
-            # The worker failed or died: the rest of its slice is done here, alike.
-            sink({key: resolve(key) for key in left})
-
-
 def _pass_on(share, results, found: Found | None, advance: Advance | None) -> None:
     results.update(share)
     if found is not None and share:
@@ -130,56 +130,73 @@ def _pass_on(share, results, found: Found | None, advance: Advance | None) -> No
 
 
 class _Worker:
-    """One forked process resolving one slice; it sends its result rows a share at a
-    time, in the order of its keys, then ("end",)."""
+    """One forked process resolving the chunks it is given (their numbers, through one
+    pipe), sending back each chunk's result rows (through another)."""
 
-    def __init__(self, keys: list[str], resolve: Resolve, step: int) -> None:
-        self.keys = keys
-        self.done = 0  # keys whose results came back
-        self._ended = False
+    def __init__(self, chunks: list[list[str]], resolve: Resolve) -> None:
+        self.chunks = chunks
+        self.pending: deque[int] = deque()  # chunks given whose results are not back yet
+        self.alive = True
         context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
+        tasks, self._tasks = context.Pipe(duplex=False)
+        self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_work, args=(sender, keys, resolve, step), daemon=True, name="tuquan-geocode"
-        )
+            target=_work, args=(tasks, sender, chunks, resolve, os.getpid()), daemon=True,
+            name="tuquan-geocode",
+        )  # fmt: skip
         self._process.start()
-        sender.close()  # only the worker holds it now: EOF here when the worker exits
+        tasks.close()  # only the worker holds these ends now: EOF here when it exits
+        sender.close()
+
+    def assign(self, n: int) -> None:
+        self.pending.append(n)
+        try:
+            self._tasks.send_bytes(n.to_bytes(4, "little"))
+        except OSError:  # it died: what it holds is redone by the caller
+            self.alive = False
 
     def take(self, sink: _Sink, wait: bool) -> None:
-        """Pass on the shares sent so far (``wait``: all of them, until the worker ends)."""
+        """Pass on the chunks sent back so far (``wait``: all of them, until it ends)."""
         try:
-            while not self._ended and (wait or self._receiver.poll()):
-                message = pickle.loads(self._receiver.recv_bytes())
-                if message[0] == "end":
-                    self._ended = True
-                    continue
-                rows = message[1]
-                keys = self.keys[self.done : self.done + len(rows)]
+            while self.alive and (wait or self._results.poll()):
+                n, rows = pickle.loads(self._results.recv_bytes())
+                keys = self.chunks[n]
                 sink({key: _from_row(row) for key, row in zip(keys, rows, strict=True)})
-                self.done += len(rows)
-        except (EOFError, OSError, pickle.UnpicklingError, ValueError):
-            self._ended = True  # died or failed: what it did not send is redone
+                self.pending.remove(n)
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError, TypeError):
+            self.alive = False  # ended, died or failed: what it did not send is redone
+
+    def finish(self, sink: _Sink) -> None:
+        """Tell it no more chunks come, and pass on all it sends until it exits."""
+        if self.alive:
+            try:
+                self._tasks.send_bytes(b"")
+            except OSError:
+                self.alive = False
+        self.take(sink, wait=True)
 
     def stop(self) -> None:
-        """Close the pipe and reap the process (ended by now, or ended here)."""
-        self._receiver.close()
-        if self._process.is_alive() and not self._ended:
+        """Close the pipes and reap the process (ended by now, or ended here)."""
+        self._tasks.close()
+        self._results.close()
+        if self._process.is_alive():
             self._process.terminate()
         self._process.join()
 
 
-def _work(sender, keys: list[str], resolve: Resolve, step: int) -> None:
-    """In a forked worker: resolve the slice, sending the result rows a share at a time."""
+def _work(tasks, sender, chunks: list[list[str]], resolve: Resolve, caller: int) -> None:
+    """In a forked worker: resolve each chunk given, sending its result rows back."""
     try:
-        rows = []
-        for key in keys:
-            rows.append(_as_row(resolve(key)))
-            if len(rows) == step:
-                sender.send_bytes(pickle.dumps(("rows", rows), protocol=pickle.HIGHEST_PROTOCOL))
-                rows = []
-        if rows:
-            sender.send_bytes(pickle.dumps(("rows", rows), protocol=pickle.HIGHEST_PROTOCOL))
-        sender.send_bytes(pickle.dumps(("end",)))
+        while True:
+            while not tasks.poll(ORPHAN_CHECK_SECONDS):
+                if os.getppid() != caller:  # the caller was killed: nobody to work for
+                    return
+            message = tasks.recv_bytes()
+            if not message:
+                return
+            n = int.from_bytes(message, "little")
+            rows = [_as_row(resolve(key)) for key in chunks[n]]
+            sender.send_bytes(pickle.dumps((n, rows), protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:  # the caller redoes what was not sent: no one to tell from here
         pass
     finally:
