@@ -14,7 +14,10 @@ endif
 .PHONY: demo test lint format bench system-deps bench-deps clean
 
 # A venv without pip (left by `python3 -m venv` before python3-venv was installed) is redone.
-$(BIN)/tuquan: pyproject.toml
+# setup.py compiles these (Cython): an edit of one rebuilds them.
+MATCHER := gis/normalise.py $(wildcard gis/address_*.py)
+
+$(BIN)/tuquan: pyproject.toml setup.py $(MATCHER)
 	@test -x $(BIN)/pip || { PYTHON=$(PYTHON) ./scripts/system-deps.sh --python && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev]'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what pip cannot, with apt-get, only when missing (quiet when all is present):
 #   - Python's venv module (python3.11-venv / python3-venv) for `python3 -m venv`;
+#   - a C compiler and Python's headers, for the compiled address matcher (setup.py);
 #   - PostgreSQL 15 + PostGIS 3, unless TUQUAN_DATABASE_URL names an existing server;
 #   - Chromium for the browser tests, unless TUQUAN_SKIP_BROWSER=1;
 #   - with --bench only: wrk, the HTTP load generator of bench/tiles.py and bench/api_load.py.
@@ -38,6 +39,19 @@ elif ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     want+=(python3-venv)
   fi
   need+=("the venv/ensurepip module of $py (Debian: python${ver}-venv)")
+fi
+
+# A C compiler and the interpreter's headers: setup.py compiles the address matcher with
+# Cython (without them it installs as plain Python, about a third slower).
+if [ -n "$py" ] && command -v "$py" >/dev/null; then
+  command -v cc >/dev/null || command -v gcc >/dev/null \
+    || { want+=(gcc libc6-dev); need+=("a C compiler (gcc), for the compiled address matcher"); }
+  if ! "$py" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+    ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || ver=3
+    want+=("python${ver}-dev")
+    need+=("the C headers of $py (Debian: python${ver}-dev), for the compiled address matcher")
+  fi
 fi
 
 if [ "$python_only" -eq 0 ]; then

@@ -1,0 +1,58 @@
+"""The address matcher runs compiled (setup.py, Cython), and never from a stale build."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import gis
+from gis import address_match, address_resolve, normalise
+
+PACKAGE = Path(gis.__file__).parent
+EXTENSION = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def test_the_matcher_runs_compiled():
+    # A build that fell back to the sources would pass every other test, only slower.
+    pure = os.environ.get("TUQUAN_PURE_PYTHON", "") not in ("", "0")
+    for module in (normalise, address_match, address_resolve):
+        assert module.__file__.endswith(".py" if pure else EXTENSION), (
+            f"{module.__name__} was loaded from {module.__file__}: run `make test` (it "
+            "rebuilds the compiled matcher when a source changes)"
+        )
+
+
+_environ = {k: v for k, v in os.environ.items() if k != "TUQUAN_PURE_PYTHON"}
+
+
+def _import_in(root: Path, name: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", f"import {name} as m; print(m.__file__)"],
+        cwd=root, env={**_environ, "PYTHONPATH": str(root), **env},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+
+
+def test_a_compiled_module_older_than_its_source_is_set_aside(tmp_path):
+    package = tmp_path / "gis"
+    package.mkdir()
+    shutil.copy(PACKAGE / "__init__.py", package / "__init__.py")
+    built = next(PACKAGE.glob(f"address_words{EXTENSION}"))
+    shutil.copy(built, package / built.name)
+    (package / "address_words.py").write_text("SOURCE = True\n")
+    old = (package / built.name).stat().st_mtime - 60
+    os.utime(package / built.name, (old, old))  # the source was edited after the build
+    done = _import_in(tmp_path, "gis.address_words")
+    assert done.stdout.strip() == str(package / "address_words.py")
+    assert "address_words.py: the source is used" in done.stderr
+    assert "rebuild with `make`" in done.stderr
+
+
+def test_pure_python_on_request():
+    done = _import_in(PACKAGE.parent, "gis.address_match", TUQUAN_PURE_PYTHON="1")
+    assert done.stdout.strip() == str(PACKAGE / "address_match.py")
+    assert done.stderr == ""
