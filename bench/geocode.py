@@ -54,6 +54,15 @@ SEED = 7  # not the evaluation set's seed: a check that the tuning generalises
 DATABASE = "tuquan_bench_geocode"
 
 
+def _matcher_build() -> str:
+    """How the matcher runs here: compiled by setup.py (Cython) or from its sources."""
+    from gis import address_match
+
+    if address_match.__file__.endswith(".py"):
+        return "Python sources (not compiled: TUQUAN_PURE_PYTHON, or a stale or failed build)"
+    return "compiled with Cython (setup.py)"
+
+
 def _shared_data() -> Path:
     for c in (os.environ.get("TUQUAN_SHARED_DATA"), PROJECT_ROOT.parent / "shared" / "data"):
         if c and (Path(c) / "national").is_dir():
@@ -119,6 +128,7 @@ def main() -> None:
     rounds = int(os.environ.get("TUQUAN_BENCH_ROUNDS", "5"))
     out(f"{n:,} addresses, {len(set(texts)):,} distinct, {len(NOISE_CLASSES)} classes, "
           f"{rounds} rounds")  # fmt: skip
+    out(f"tuquan's matcher: {_matcher_build()}")
     peer = Peer()
     peer_codes: list[str | None] = [None] * n
     once_codes: list[str | None] = [None] * n
