@@ -3,16 +3,22 @@
 The modules stay plain Python; Cython turns each into a C extension that runs the same
 code about a third faster (the geocoder's throughput is issue 3's target). Where they
 cannot be compiled (no C compiler), the install goes on with the sources, only slower.
-A compiled module older than its source is not used (gis/__init__.py).
+The build records the sha256 of each source it compiled (`MANIFEST`): gis/__init__.py
+uses a compiled module only while its source is unchanged.
 """
 
+import hashlib
+import json
 from glob import glob
+from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 # The matcher's hot path: reading addresses and scoring what they name (~100 µs each).
 # The Makefile rebuilds when one of these changes (the same two patterns).
 COMPILED = ["gis/normalise.py", *sorted(glob("gis/address_*.py"))]
+MANIFEST = "gis/_compiled_sources.json"  # module name → sha256 of the source compiled
 
 
 def extensions() -> list:
@@ -29,4 +35,19 @@ def extensions() -> list:
     return modules
 
 
-setup(ext_modules=extensions())
+class RecordingBuildExt(build_ext):
+    """build_ext, then the manifest of the sources whose extension was built."""
+
+    def run(self) -> None:
+        super().run()
+        built = {}
+        for ext in self.extensions:
+            if Path(self.get_ext_fullpath(ext.name)).exists():
+                source = Path(*ext.name.split(".")).with_suffix(".py")
+                built[ext.name] = hashlib.sha256(source.read_bytes()).hexdigest()
+        target = Path(MANIFEST) if self.inplace else Path(self.build_lib) / MANIFEST
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": RecordingBuildExt})

@@ -2,13 +2,16 @@
 
 Some modules of this package are also built as C extensions (setup.py: the address
 matcher, compiled with Cython). Python would load such an extension even after its source
-was edited, so one older than its source is set aside here, and the source is used
-(rebuilt by `make`, or `pip install -e .`). TUQUAN_PURE_PYTHON=1 uses every source, for
-profiling or stepping through the matcher.
+was edited, so the build records a hash of each source it compiled, and an extension
+whose source has changed since is set aside here: the source is used (rebuilt by `make`,
+or `pip install -e .`). TUQUAN_PURE_PYTHON=1 uses every source, for profiling or stepping
+through the matcher.
 """
 
+import hashlib
 import importlib.machinery
 import importlib.util
+import json
 import os
 import sys
 import warnings
@@ -29,21 +32,26 @@ class _Sources:
 def _set_aside_stale_extensions() -> None:
     here = Path(__file__).parent
     pure = os.environ.get("TUQUAN_PURE_PYTHON", "") not in ("", "0")
+    try:
+        compiled = json.loads((here / "_compiled_sources.json").read_text())
+    except (OSError, ValueError):
+        compiled = {}
     sources = {}
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         for built in here.glob(f"*{suffix}"):
             source = built.with_name(built.name[: -len(suffix)] + ".py")
+            name = f"{__name__}.{source.stem}"
             if not source.exists():
                 continue
-            if not pure and source.stat().st_mtime > built.stat().st_mtime:
+            if not pure:
+                if compiled.get(name) == hashlib.sha256(source.read_bytes()).hexdigest():
+                    continue
                 warnings.warn(
-                    f"{built.name} is older than {source.name}: the source is used (slower); "
-                    "rebuild with `make` or `pip install -e .`",
+                    f"{built.name} was not built from the present {source.name}: the source "
+                    "is used (slower); rebuild with `make` or `pip install -e .`",
                     RuntimeWarning, stacklevel=2,
                 )  # fmt: skip
-            elif not pure:
-                continue
-            sources[f"{__name__}.{source.stem}"] = source
+            sources[name] = source
     if sources:
         sys.meta_path.insert(0, _Sources(sources))
 
