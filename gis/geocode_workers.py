@@ -32,7 +32,7 @@ __all__ = ["MIN_PER_WORKER", "Found", "available_cpus", "resolve_sliced", "worke
 
 MIN_PER_WORKER = 1_500  # below this a fork and the pipe cost more than the slice saves
 MAX_AUTO_WORKERS = 4  # with the caller: at most 4 cores unless configured
-AHEAD = 2  # chunks given to each worker at a time: one it works on, one waiting
+AHEAD = 4  # chunks waiting at each worker: it never runs dry while the caller does one
 ORPHAN_CHECK_SECONDS = 1.0  # a worker waiting for work checks this often that its caller lives
 
 Resolve = Callable[[str], GeocodeResult]
