@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Processes that resolve a large geocode batch together (0: one per CPU, at most 4;
     # 1: only the calling process).
     geocode_workers: int = Field(default=0, ge=0)
+    # Processes that check the chunks of a large import of coordinates together (0: one
+    # per CPU, at most 4; 1: only the importing process).
+    import_workers: int = Field(default=0, ge=0)
 
     # Privacy: counts below this are suppressed in aggregates served to viewers.
     min_count: int = Field(default=3, ge=1)

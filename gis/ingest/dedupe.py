@@ -19,8 +19,12 @@ class ReferenceLog:
 
     def add(self, rows: np.ndarray, keys: pd.DataFrame) -> None:
         """Remember the key of each staged row (``keys``: the key columns)."""
+        self.add_hashes(rows, key_hashes(keys))
+
+    def add_hashes(self, rows: np.ndarray, hashes: np.ndarray) -> None:
+        """Remember the staged rows' key hashes (from `key_hashes`, computed anywhere)."""
         if len(rows):
-            self._hashes.append(pd.util.hash_pandas_object(keys, index=False).to_numpy())
+            self._hashes.append(hashes)
             self._rows.append(np.asarray(rows, dtype=np.int64))
 
     def candidates(self) -> list[int]:
@@ -36,3 +40,8 @@ class ReferenceLog:
         repeated[1:] |= same
         repeated[:-1] |= same
         return sorted(rows[order][repeated].tolist())
+
+
+def key_hashes(keys: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's key (``keys``: the key columns)."""
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()

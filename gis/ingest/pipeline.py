@@ -7,12 +7,16 @@ and the bad ones recorded with the batch; a dry run does everything, then rolls 
 
 from __future__ import annotations
 
+import copy
 import getpass
 import hashlib
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -20,7 +24,7 @@ from gis import audit
 from gis.auth import Principal, Scope
 from gis.errors import InputError
 from gis.ingest import writer
-from gis.ingest.dedupe import ReferenceLog
+from gis.ingest.dedupe import ReferenceLog, key_hashes
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
 from gis.ingest.locate import Locator
 from gis.ingest.prepare import file_warnings, prepare_incidents, prepare_sites
@@ -29,7 +33,9 @@ from gis.ingest.report import ProblemLog, RowProblem
 from gis.ingest.scope import keep_in_scope
 from gis.ingest.table import GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
 from gis.ingest.validate import Context, strip_cells
+from gis.ingest.workers import checked_in_order, process_count
 from gis.progress import NoProgress, Progress
+from gis.settings import Settings
 
 CHUNK_ROWS = 100_000
 REQUIRED = {"incidents": ("occurred_at", "category"), "sites": ("name", "kind")}
@@ -50,6 +56,9 @@ class ImportOptions:
     scope: Scope | None = None  # rows placed outside it are rejected (uploads by officers)
     actor: Principal | str | None = None  # named in the audit log (default: imported_by)
     file_name: str | None = None  # the name to record (an upload's), not the path read
+    # Processes checking the chunks of a file of several (gis.ingest.workers): None: the
+    # TUQUAN_IMPORT_WORKERS setting; 0: one per CPU; 1: only the importing process.
+    processes: int | None = None
 
 
 @dataclass
@@ -219,24 +228,44 @@ def import_file(
             writer.create_staging(conn, kind)
             references = ReferenceLog()
             advance = progress.task(f"Đọc / reading {path.name}", table.total)
-            tick = time.perf_counter()
-            for chunk in table.chunks(options.chunk_rows, advance):
-                tick = result._timed("read", tick)
-                chunk = _drop_empty_rows(chunk)
-                if chunk.empty:
-                    continue
-                result.rows_total += len(chunk)
-                chunk = strip_cells(chunk, columns.values())
-                staged, problems = prepare(chunk, ctx)
-                staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
-                log.add_frame(outside)
-                result.synthetic_rows += int(staged["is_synthetic"].sum())
-                log.add_frame(problems)
-                tick = result._timed("check", tick)
-                writer.copy_staged(conn, kind, staged)
-                references.add(staged["row_number"].to_numpy(), staged[list(writer.KEY[kind])])
-                result.rows_imported += len(staged)
-                tick = result._timed("stage", tick)
+            raw = conn.connection.driver_connection
+            utf8 = raw.info.encoding == "utf-8"  # as the COPY data workers format
+            # Workers check chunks where no row needs the database (the geocoder does).
+            parallel = utf8 and "address" not in columns
+            configured = options.processes
+            if configured is None:
+                configured = Settings().import_workers
+            processes = process_count(configured) if parallel else 1
+            check = _checker(ctx, prepare, options, formatted=processes > 1)
+            clock = _Clock(result)
+            stager = _Stager(conn, kind, threaded=processes > 1)
+            memo = _learned(ctx.memo)  # what the chunks before taught, in file order
+            try:
+                for chunk, checked in checked_in_order(
+                    clock.reading(table.chunks(options.chunk_rows, advance)), check,
+                    processes, (raw.fileno(),),
+                ):  # fmt: skip
+                    if checked.memo_in != memo:
+                        # Checked elsewhere before an earlier chunk taught the file's date
+                        # format: checked again, knowing what the chunks before it taught.
+                        ctx.memo = copy.deepcopy(memo)
+                        checked = check(chunk)
+                    memo = checked.memo_out
+                    clock.checked()
+                    result.rows_total += checked.rows
+                    log.add_frame(checked.outside)
+                    result.synthetic_rows += checked.synthetic
+                    log.add_frame(checked.problems)
+                    stager.write(checked.staged)
+                    references.add_hashes(checked.row_numbers, checked.key_hashes)
+                    result.rows_imported += len(checked.row_numbers)
+                    clock.staged()
+            except BaseException:
+                stager.close(abandon=True)  # the connection is this thread's again
+                raise
+            stager.close()  # every chunk written
+            clock.staged()  # the last reading (the end of the file) and writing
+            tick = clock.tick
             _check_duplicates(conn, kind, result, ctx.label("ref"), references.candidates())
             tick = result._timed("stage", tick)
             if result.accepted:
@@ -265,6 +294,132 @@ def import_file(
             raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass
+class Checked:
+    """One chunk checked: what the import needs of it, as plain values (made in a worker
+    or here, see gis.ingest.workers)."""
+
+    rows: int  # rows read (empty rows left out)
+    staged: pd.DataFrame | writer.StagedCopy  # the rows to stage (formatted for COPY)
+    row_numbers: np.ndarray  # of the staged rows
+    key_hashes: np.ndarray
+    synthetic: int
+    outside: pd.DataFrame  # rows outside the importer's scope
+    problems: pd.DataFrame
+    memo_in: dict  # ctx.memo before and after the chunk
+    memo_out: dict
+
+
+def _checker(ctx: Context, prepare, options: ImportOptions, formatted: bool):
+    """check(chunk) -> Checked: everything between reading a chunk and writing it.
+    ``formatted``: the staged rows formatted for COPY too (in UTF-8), as workers do; else
+    they are formatted while being sent (the server taking in the rows before)."""
+    columns = ctx.columns.values()
+    key = list(writer.KEY[ctx.kind])
+
+    def check(chunk: pd.DataFrame) -> Checked:
+        memo_in = _learned(ctx.memo)
+        chunk = strip_cells(chunk, columns)
+        staged, problems = prepare(chunk, ctx)
+        staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
+        return Checked(
+            rows=len(chunk),
+            staged=writer.format_staged(ctx.kind, staged) if formatted else staged,
+            row_numbers=staged["row_number"].to_numpy(), key_hashes=key_hashes(staged[key]),
+            synthetic=int(staged["is_synthetic"].sum()), outside=outside, problems=problems,
+            memo_in=memo_in, memo_out=_learned(ctx.memo),
+        )  # fmt: skip
+
+    return check
+
+
+def _learned(memo: dict) -> dict:
+    """A copy of what a Context's memo holds (columns that taught nothing left out)."""
+    return {key: copy.deepcopy(value) for key, value in memo.items() if value}
+
+
+class _Stager:
+    """Writes the checked chunks to staging, in order. ``threaded``: from a thread, so that
+    the server takes in one chunk while this process reads and checks the next (the thread
+    only sends bytes already formatted and waits on the socket: it holds no GIL to speak
+    of). Used only where nothing else uses the connection meanwhile, and started after the
+    workers are forked."""
+
+    def __init__(self, conn, kind: str, threaded: bool) -> None:
+        self.conn, self.kind, self.threaded = conn, kind, threaded
+        self._queue: queue.Queue = queue.Queue(maxsize=2)  # chunks waiting: bounded memory
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._abandoned = False
+
+    def write(self, staged: writer.StagedCopy) -> None:
+        if not self.threaded:
+            writer.copy_staged(self.conn, self.kind, staged)
+            return
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="tuquan-stage", daemon=True)
+            self._thread.start()
+        self._queue.put(staged)
+
+    def _run(self) -> None:
+        while (staged := self._queue.get()) is not None:
+            if self._error is None and not self._abandoned:
+                try:
+                    writer.copy_staged(self.conn, self.kind, staged)
+                except BaseException as exc:  # raised in the importing thread
+                    self._error = exc
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the writes (the connection is the caller's again) and raise their error;
+        ``abandon`` (the import failed): only the write under way is waited for."""
+        self._abandoned = abandon
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None and not abandon:
+            raise self._error
+
+
+class _Clock:
+    """The import's phases over the chunk loop: read (reading and dropping empty rows),
+    check (checking here, or waiting for the workers) and stage (writing)."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+        self.tick = time.perf_counter()
+        self._read = 0.0  # reading since the last tick
+
+    def reading(self, chunks):
+        """The non-empty chunks, their reading timed apart."""
+        chunks = iter(chunks)
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                chunk = _drop_empty_rows(chunk)
+            self._read += time.perf_counter() - started
+            if chunk is None:
+                return
+            if not chunk.empty:
+                yield chunk
+
+    def _phase(self, phase: str) -> None:
+        now = time.perf_counter()
+        timings = self.result.timings
+        timings["read"] = timings.get("read", 0.0) + self._read
+        timings[phase] = timings.get(phase, 0.0) + now - self.tick - self._read
+        self.tick, self._read = now, 0.0
+
+    def checked(self) -> None:
+        self._phase("check")
+
+    def staged(self) -> None:
+        self._phase("stage")
 
 
 def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
