@@ -168,3 +168,23 @@ def test_a_dead_worker_leaves_the_import_whole(records_engine, locator, tmp_path
     assert result.rows_imported == len(alone[0])  # the duplicates left out (as staged)
     with records_engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM incident")) == result.rows_imported
+
+
+def test_no_worker_when_turned_off_or_when_rows_need_the_geocoder(
+    records_engine, locator, tmp_path, monkeypatch
+):
+    from gis.ingest import workers
+
+    def no_fork(*args):
+        raise AssertionError("a worker was forked")
+
+    path = write_incident_csv(records_engine, tmp_path / "plain.csv", 300, 7)
+    monkeypatch.setenv("TUQUAN_IMPORT_WORKERS", "1")
+    monkeypatch.setattr(workers, "_start", no_fork)
+    options = ImportOptions(dry_run=True, chunk_rows=50)
+    assert import_file(records_engine, path, "incidents", options, locator=locator).accepted
+    # Rows with an address are geocoded through the database: never in a worker.
+    addresses = fx.DATA / "incidents_utf8.csv"
+    options = ImportOptions(dry_run=True, chunk_rows=2, processes=2)
+    result = import_file(records_engine, addresses, "incidents", options, locator=locator)
+    assert result.rows_total > 2
