@@ -232,10 +232,12 @@ def import_file(
             utf8 = raw.info.encoding == "utf-8"  # as the COPY data workers format
             # Workers check chunks where no row needs the database (the geocoder does).
             parallel = utf8 and "address" not in columns
-            configured = options.processes
-            if configured is None:
-                configured = Settings().import_workers
-            processes = process_count(configured) if parallel else 1
+            processes = 1
+            if parallel:
+                configured = options.processes
+                if configured is None:
+                    configured = Settings().import_workers
+                processes = process_count(configured)
             check = _checker(ctx, prepare, options, formatted=processes > 1)
             clock = _Clock(result)
             stager = _Stager(conn, kind, threaded=processes > 1)

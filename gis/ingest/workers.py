@@ -3,7 +3,7 @@
 Checking a chunk (parsing, dates, coordinates, point-in-polygon over the in-memory
 communes, formatting the COPY data) is pure CPU work; reading the file and writing to the
 database are not, and stay in the importing process. For a file of several chunks that
-process forks workers once its second chunk is read: each chunk then goes to a worker with
+process forks workers once its third chunk is read: each chunk then goes to a worker with
 room (at most `DEPTH` chunks queued), else the importing process checks it itself, and the
 results come back in file order, so what is staged and reported does not depend on who
 checked what.
@@ -38,6 +38,9 @@ from gis.geocode_workers import MAX_AUTO_WORKERS, available_cpus
 __all__ = ["DEPTH", "checked_in_order", "process_count"]
 
 DEPTH = 2  # chunks queued at one worker: one checked while the next travels
+# Workers are forked for files of this many chunks or more: a fork costs both processes
+# page copies, so two chunks of 100,000 rows gained nothing (measured).
+MIN_CHUNKS = 3
 SEP = "\x00"  # joins a column's cells; a cell holding it sends its column pickled
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe's buffer (64 KiB otherwise)
 PARENT_POLL_S = 0.5  # how often an idle worker looks whether its importer still lives
@@ -65,8 +68,8 @@ def checked_in_order(
     """``(chunk, check(chunk))`` for every chunk, in order; an exception of ``check`` (or of
     reading) is raised where it would be raised checking the chunks one after the other.
 
-    With ``processes`` > 1 and a second chunk, ``processes - 1`` workers are forked; each
-    closes ``close_fds`` (the import's database connection) at once.
+    With ``processes`` > 1 and `MIN_CHUNKS` chunks, ``processes - 1`` workers are forked;
+    each closes ``close_fds`` (the import's database connection) at once.
     """
     pending: deque[_Entry] = deque()
     workers: list[_Worker] = []
@@ -86,9 +89,9 @@ def checked_in_order(
             entry = _Entry(seq, chunk)
             seq += 1
             pending.append(entry)
-            if processes > 1 and seq == 1:
-                continue  # the first chunk waits: a second one says whether to fork
-            if processes > 1 and seq == 2:
+            if processes > 1 and seq < MIN_CHUNKS:
+                continue  # the first chunks wait: a file of fewer is checked here alone
+            if processes > 1 and seq == MIN_CHUNKS:
                 workers = _start(processes - 1, check, close_fds, inbox)
             idle = [w for w in workers if w.alive and len(w.queued) < DEPTH]
             if idle:
@@ -96,7 +99,7 @@ def checked_in_order(
             else:
                 entry.check_here(check)
             if not pending[0].done and pending[0].worker is None:
-                pending[0].check_here(check)  # the first chunk, while a worker checks the second
+                pending[0].check_here(check)  # a chunk held back, while the workers check
             _collect(inbox, block=False)
             while pending and (pending[0].done or len(pending) > limit):
                 yield _take(pending, inbox, check)

@@ -188,3 +188,65 @@ def test_no_worker_when_turned_off_or_when_rows_need_the_geocoder(
     options = ImportOptions(dry_run=True, chunk_rows=2, processes=2)
     result = import_file(records_engine, addresses, "incidents", options, locator=locator)
     assert result.rows_total > 2
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(c) for c in fh.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
+def test_killed_importer_takes_its_workers_and_its_transaction_along(
+    records_engine, ingest_url, tmp_path
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.gis.ingest_fixtures import RECORD_TABLES
+    from tests.helpers import count, snapshot
+
+    path = write_incident_csv(records_engine, tmp_path / "big.csv", 400_000, 4)  # 4 chunks
+    before = snapshot(records_engine, *RECORD_TABLES)
+    env = {**os.environ, "TUQUAN_DATABASE_URL": ingest_url.render_as_string(hide_password=False),
+           "TUQUAN_HOME": str(tmp_path / "home"), "TUQUAN_IMPORT_WORKERS": "2"}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from tuquan.cli import main; main()", "import", "incidents",
+         str(path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not (workers := _children(process.pid)):
+            assert process.poll() is None, "the import ended before its worker started"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.3)  # the worker checking
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+    deadline = time.monotonic() + 10  # the worker sees its importer gone and leaves
+    while any(os.path.exists(f"/proc/{w}") and _state(w) != "Z" for w in workers):
+        assert time.monotonic() < deadline, "a worker outlived its importer"
+        time.sleep(0.05)
+    deadline = time.monotonic() + 60  # the server sees the dead client and rolls back
+    while count(records_engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE "
+                "'%incident_staging%' AND pid <> pg_backend_pid()"):  # fmt: skip
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert snapshot(records_engine, *RECORD_TABLES) == before
+    assert count(records_engine, "SELECT count(*) FROM import_batch") == 0
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
