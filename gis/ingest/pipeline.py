@@ -238,14 +238,16 @@ def import_file(
                 if configured is None:
                     configured = Settings().import_workers
                 processes = process_count(configured)
-            check = _checker(ctx, prepare, options, formatted=processes > 1)
+            # Once workers are forked, chunks are formatted for COPY where they are checked.
+            formatting = {"now": False}
+            check = _checker(ctx, prepare, options, formatting)
             clock = _Clock(result)
-            stager = _Stager(conn, kind, threaded=processes > 1)
+            stager = _Stager(conn, kind)
             memo = _learned(ctx.memo)  # what the chunks before taught, in file order
             try:
                 for chunk, checked in checked_in_order(
                     clock.reading(table.chunks(options.chunk_rows, advance)), check,
-                    processes, (raw.fileno(),),
+                    processes, (raw.fileno(),), lambda: formatting.update(now=True),
                 ):  # fmt: skip
                     if checked.memo_in != memo:
                         # Checked elsewhere before an earlier chunk taught the file's date
@@ -314,10 +316,11 @@ class Checked:
     memo_out: dict
 
 
-def _checker(ctx: Context, prepare, options: ImportOptions, formatted: bool):
+def _checker(ctx: Context, prepare, options: ImportOptions, formatting: dict):
     """check(chunk) -> Checked: everything between reading a chunk and writing it.
-    ``formatted``: the staged rows formatted for COPY too (in UTF-8), as workers do; else
-    they are formatted while being sent (the server taking in the rows before)."""
+    While ``formatting["now"]`` (workers run), the staged rows are formatted for COPY too
+    (in UTF-8); else they are formatted while being sent (the server taking in the rows
+    before)."""
     columns = ctx.columns.values()
     key = list(writer.KEY[ctx.kind])
 
@@ -328,7 +331,7 @@ def _checker(ctx: Context, prepare, options: ImportOptions, formatted: bool):
         staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
         return Checked(
             rows=len(chunk),
-            staged=writer.format_staged(ctx.kind, staged) if formatted else staged,
+            staged=writer.format_staged(ctx.kind, staged) if formatting["now"] else staged,
             row_numbers=staged["row_number"].to_numpy(), key_hashes=key_hashes(staged[key]),
             synthetic=int(staged["is_synthetic"].sum()), outside=outside, problems=problems,
             memo_in=memo_in, memo_out=_learned(ctx.memo),
@@ -343,21 +346,21 @@ def _learned(memo: dict) -> dict:
 
 
 class _Stager:
-    """Writes the checked chunks to staging, in order. ``threaded``: from a thread, so that
-    the server takes in one chunk while this process reads and checks the next (the thread
-    only sends bytes already formatted and waits on the socket: it holds no GIL to speak
-    of). Used only where nothing else uses the connection meanwhile, and started after the
-    workers are forked."""
+    """Writes the checked chunks to staging, in order. Chunks formatted already (workers
+    run) are sent from a thread, so that the server takes in one chunk while this process
+    reads and checks the next (the thread only sends bytes and waits on the socket: it
+    holds no GIL to speak of; nothing else uses the connection meanwhile, and it starts
+    after the workers are forked); the others are formatted while being sent, here."""
 
-    def __init__(self, conn, kind: str, threaded: bool) -> None:
-        self.conn, self.kind, self.threaded = conn, kind, threaded
+    def __init__(self, conn, kind: str) -> None:
+        self.conn, self.kind = conn, kind
         self._queue: queue.Queue = queue.Queue(maxsize=2)  # chunks waiting: bounded memory
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._abandoned = False
 
-    def write(self, staged: writer.StagedCopy) -> None:
-        if not self.threaded:
+    def write(self, staged: pd.DataFrame | writer.StagedCopy) -> None:
+        if isinstance(staged, pd.DataFrame):  # no workers: the whole file is written here
             writer.copy_staged(self.conn, self.kind, staged)
             return
         if self._error is not None:

@@ -64,12 +64,14 @@ def checked_in_order(
     check: Check,
     processes: int,
     close_fds: tuple[int, ...] = (),
+    on_fork: Callable[[], None] | None = None,
 ) -> Iterator[tuple[pd.DataFrame, Any]]:
     """``(chunk, check(chunk))`` for every chunk, in order; an exception of ``check`` (or of
     reading) is raised where it would be raised checking the chunks one after the other.
 
     With ``processes`` > 1 and `MIN_CHUNKS` chunks, ``processes - 1`` workers are forked;
-    each closes ``close_fds`` (the import's database connection) at once.
+    each closes ``close_fds`` (the import's database connection) at once. ``on_fork`` is
+    called just before (no chunk is checked yet): what it changes, the workers inherit.
     """
     pending: deque[_Entry] = deque()
     workers: list[_Worker] = []
@@ -92,6 +94,8 @@ def checked_in_order(
             if processes > 1 and seq < MIN_CHUNKS:
                 continue  # the first chunks wait: a file of fewer is checked here alone
             if processes > 1 and seq == MIN_CHUNKS:
+                if on_fork is not None:
+                    on_fork()
                 workers = _start(processes - 1, check, close_fds, inbox)
             idle = [w for w in workers if w.alive and len(w.queued) < DEPTH]
             if idle:

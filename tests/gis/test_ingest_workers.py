@@ -15,6 +15,7 @@ from gis.ingest import ImportOptions, import_file, pipeline
 from gis.ingest.workers import checked_in_order, pack, unpack
 from tests.gis import ingest_fixtures as fx
 from tests.gis.ingest_fixtures import write_incident_csv
+from tests.gis.test_ingest_streaming import _session_in_load
 
 ingest_url, records_engine, locator = fx.ingest_url, fx.records_engine, fx.locator
 PARENT = os.getpid()
@@ -236,8 +237,7 @@ def test_killed_importer_takes_its_workers_and_its_transaction_along(
         assert time.monotonic() < deadline, "a worker outlived its importer"
         time.sleep(0.05)
     deadline = time.monotonic() + 60  # the server sees the dead client and rolls back
-    while count(records_engine, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE "
-                "'%incident_staging%' AND pid <> pg_backend_pid()"):  # fmt: skip
+    while _session_in_load(records_engine, ingest_url.database):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert snapshot(records_engine, *RECORD_TABLES) == before
