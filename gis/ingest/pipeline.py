@@ -231,7 +231,8 @@ def import_file(
             raw = conn.connection.driver_connection
             utf8 = raw.info.encoding == "utf-8"  # as the COPY data workers format
             # Workers check chunks where no row needs the database (the geocoder does).
-            parallel = utf8 and "address" not in columns
+            # Workers format the COPY data with psycopg's own (non-public) formatter.
+            parallel = utf8 and "address" not in columns and writer.BinaryFormatter is not None
             processes = 1
             if parallel:
                 configured = options.processes

@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from psycopg import adapters, pq, sql
-from psycopg._copy_base import BinaryFormatter  # the formatter of cursor.copy(), unbound
 from psycopg.adapt import Transformer
 from sqlalchemy.engine import Connection
 
 from gis.ingest.report import ProblemLog
+
+try:  # the formatter of cursor.copy(), unbound: not psycopg's public API (3.2+)
+    from psycopg._copy_base import BinaryFormatter
+except ImportError:  # another psycopg: chunks are formatted while sent, in the importer
+    BinaryFormatter = None
 
 STAGING = {
     "incidents": (

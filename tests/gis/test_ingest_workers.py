@@ -183,7 +183,17 @@ def test_no_worker_when_turned_off_or_when_rows_need_the_geocoder(
     monkeypatch.setenv("TUQUAN_IMPORT_WORKERS", "1")
     monkeypatch.setattr(workers, "_start", no_fork)
     options = ImportOptions(dry_run=True, chunk_rows=50)
-    assert import_file(records_engine, path, "incidents", options, locator=locator).accepted
+    alone = import_file(records_engine, path, "incidents", options, locator=locator)
+    assert alone.accepted
+    # A psycopg without the (non-public) formatter the workers use: the importer alone.
+    from gis.ingest import writer
+
+    monkeypatch.setattr(writer, "BinaryFormatter", None)
+    options = ImportOptions(dry_run=True, chunk_rows=50, processes=2)
+    result = import_file(records_engine, path, "incidents", options, locator=locator)
+    assert (result.rows_imported, result.problems.errors) == (alone.rows_imported, 0)
+    monkeypatch.undo()
+    monkeypatch.setattr(workers, "_start", no_fork)
     # Rows with an address are geocoded through the database: never in a worker.
     addresses = fx.DATA / "incidents_utf8.csv"
     options = ImportOptions(dry_run=True, chunk_rows=2, processes=2)
