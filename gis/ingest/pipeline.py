@@ -10,13 +10,10 @@ from __future__ import annotations
 import copy
 import getpass
 import hashlib
-import queue
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -24,15 +21,15 @@ from gis import audit
 from gis.auth import Principal, Scope
 from gis.errors import InputError
 from gis.ingest import writer
-from gis.ingest.dedupe import ReferenceLog, key_hashes
+from gis.ingest.chunks import Clock, Stager, checker, learned
+from gis.ingest.dedupe import ReferenceLog
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
 from gis.ingest.locate import Locator
 from gis.ingest.prepare import file_warnings, prepare_incidents, prepare_sites
 from gis.ingest.readers import open_table
 from gis.ingest.report import ProblemLog, RowProblem
-from gis.ingest.scope import keep_in_scope
-from gis.ingest.table import GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON, ROW
-from gis.ingest.validate import Context, strip_cells
+from gis.ingest.table import GEOMETRY_KIND, GEOMETRY_LAT, GEOMETRY_LON
+from gis.ingest.validate import Context
 from gis.ingest.workers import checked_in_order, process_count
 from gis.progress import NoProgress, Progress
 from gis.settings import Settings
@@ -241,10 +238,10 @@ def import_file(
                 processes = process_count(configured)
             # Once workers are forked, chunks are formatted for COPY where they are checked.
             formatting = {"now": False}
-            check = _checker(ctx, prepare, options, formatting)
-            clock = _Clock(result)
-            stager = _Stager(conn, kind)
-            memo = _learned(ctx.memo)  # what the chunks before taught, in file order
+            check = checker(ctx, prepare, options.scope, formatting)
+            clock = Clock(result.timings)
+            stager = Stager(conn, kind)
+            memo = learned(ctx.memo)  # what the chunks before taught, in file order
             try:
                 for chunk, checked in checked_in_order(
                     clock.reading(table.chunks(options.chunk_rows, advance)), check,
@@ -299,149 +296,6 @@ def import_file(
             raise
     result.seconds = time.perf_counter() - started
     return result
-
-
-@dataclass
-class Checked:
-    """One chunk checked: what the import needs of it, as plain values (made in a worker
-    or here, see gis.ingest.workers)."""
-
-    rows: int  # rows read (empty rows left out)
-    staged: pd.DataFrame | writer.StagedCopy  # the rows to stage (formatted for COPY)
-    row_numbers: np.ndarray  # of the staged rows
-    key_hashes: np.ndarray
-    synthetic: int
-    outside: pd.DataFrame  # rows outside the importer's scope
-    problems: pd.DataFrame
-    memo_in: dict  # ctx.memo before and after the chunk
-    memo_out: dict
-
-
-def _checker(ctx: Context, prepare, options: ImportOptions, formatting: dict):
-    """check(chunk) -> Checked: everything between reading a chunk and writing it.
-    While ``formatting["now"]`` (workers run), the staged rows are formatted for COPY too
-    (in UTF-8); else they are formatted while being sent (the server taking in the rows
-    before)."""
-    columns = ctx.columns.values()
-    key = list(writer.KEY[ctx.kind])
-
-    def check(chunk: pd.DataFrame) -> Checked:
-        memo_in = _learned(ctx.memo)
-        chunk = strip_cells(chunk, columns)
-        staged, problems = prepare(chunk, ctx)
-        staged, outside = keep_in_scope(staged, options.scope, ctx.label("address"))
-        return Checked(
-            rows=len(chunk),
-            staged=writer.format_staged(ctx.kind, staged) if formatting["now"] else staged,
-            row_numbers=staged["row_number"].to_numpy(), key_hashes=key_hashes(staged[key]),
-            synthetic=int(staged["is_synthetic"].sum()), outside=outside, problems=problems,
-            memo_in=memo_in, memo_out=_learned(ctx.memo),
-        )  # fmt: skip
-
-    return check
-
-
-def _learned(memo: dict) -> dict:
-    """A copy of what a Context's memo holds (columns that taught nothing left out)."""
-    return {key: copy.deepcopy(value) for key, value in memo.items() if value}
-
-
-class _Stager:
-    """Writes the checked chunks to staging, in order. Chunks formatted already (workers
-    run) are sent from a thread, so that the server takes in one chunk while this process
-    reads and checks the next (the thread only sends bytes and waits on the socket: it
-    holds no GIL to speak of; nothing else uses the connection meanwhile, and it starts
-    after the workers are forked); the others are formatted while being sent, here."""
-
-    def __init__(self, conn, kind: str) -> None:
-        self.conn, self.kind = conn, kind
-        self._queue: queue.Queue = queue.Queue(maxsize=2)  # chunks waiting: bounded memory
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self._abandoned = False
-
-    def write(self, staged: pd.DataFrame | writer.StagedCopy) -> None:
-        if isinstance(staged, pd.DataFrame):  # no workers: the whole file is written here
-            writer.copy_staged(self.conn, self.kind, staged)
-            return
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="tuquan-stage", daemon=True)
-            self._thread.start()
-        self._queue.put(staged)
-
-    def _run(self) -> None:
-        while (staged := self._queue.get()) is not None:
-            if self._error is None and not self._abandoned:
-                try:
-                    writer.copy_staged(self.conn, self.kind, staged)
-                except BaseException as exc:  # raised in the importing thread
-                    self._error = exc
-
-    def close(self, abandon: bool = False) -> None:
-        """Wait for the writes (the connection is the caller's again) and raise their error;
-        ``abandon`` (the import failed): only the write under way is waited for."""
-        self._abandoned = abandon
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._error is not None and not abandon:
-            raise self._error
-
-
-class _Clock:
-    """The import's phases over the chunk loop: read (reading and dropping empty rows),
-    check (checking here, or waiting for the workers) and stage (writing)."""
-
-    def __init__(self, result: ImportResult) -> None:
-        self.result = result
-        self.tick = time.perf_counter()
-        self._read = 0.0  # reading since the last tick
-
-    def reading(self, chunks):
-        """The non-empty chunks, their reading timed apart."""
-        chunks = iter(chunks)
-        while True:
-            started = time.perf_counter()
-            chunk = next(chunks, None)
-            if chunk is not None:
-                chunk = _drop_empty_rows(chunk)
-            self._read += time.perf_counter() - started
-            if chunk is None:
-                return
-            if not chunk.empty:
-                yield chunk
-
-    def _phase(self, phase: str) -> None:
-        now = time.perf_counter()
-        timings = self.result.timings
-        timings["read"] = timings.get("read", 0.0) + self._read
-        timings[phase] = timings.get(phase, 0.0) + now - self.tick - self._read
-        self.tick, self._read = now, 0.0
-
-    def checked(self) -> None:
-        self._phase("check")
-
-    def staged(self) -> None:
-        self._phase("stage")
-
-
-def _drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
-    """The chunk without rows whose every cell (and spill-over) is empty. Column by column,
-    stopping at the first column that leaves no row empty (the usual case: the first)."""
-    empty = None
-    for column in chunk.columns:
-        if column == ROW:
-            continue
-        blank = chunk[column].to_numpy(dtype=object) == ""
-        empty = blank if empty is None else empty & blank
-        if not empty.any():
-            return chunk
-    if empty is None:  # no cell columns at all: every row is empty
-        return chunk.iloc[:0]
-    return chunk[~empty]
 
 
 def _check_duplicates(conn, kind: str, result: ImportResult, column: str, rows) -> None:

@@ -52,6 +52,17 @@ def test_memory_does_not_grow_with_the_file(records_engine, ingest_url, tmp_path
     assert large["peak_mb"] - small["peak_mb"] < 40, (small, large)
 
 
+def assert_rolled_back(engine, database: str, before) -> None:
+    """After a killed import: the server notices the dead client and rolls back, leaving
+    the records as ``before`` (a snapshot) and no batch."""
+    deadline = time.monotonic() + 60
+    while _session_in_load(engine, database):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert snapshot(engine, *RECORD_TABLES) == before
+    assert count(engine, "SELECT count(*) FROM import_batch") == 0
+
+
 def _session_in_load(engine, database: str) -> bool:
     with engine.connect() as conn:
         return bool(
@@ -88,10 +99,5 @@ def test_killed_import_leaves_no_partial_batch(records_engine, ingest_url, tmp_p
     finally:
         if process.poll() is None:
             process.kill()
-    deadline = time.monotonic() + 60  # the server notices the dead client and rolls back
-    while _session_in_load(records_engine, ingest_url.database):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    assert snapshot(records_engine, *RECORD_TABLES) == before
-    assert count(records_engine, "SELECT count(*) FROM import_batch") == 0
+    assert_rolled_back(records_engine, ingest_url.database, before)
     assert count(records_engine, "SELECT count(*) FROM incident") == 0

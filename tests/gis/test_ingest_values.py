@@ -126,7 +126,7 @@ def test_dates_in_one_chunk_mixed_formats_and_empty_cells():
 
 
 def test_empty_rows_dropped_only_when_every_cell_is_empty():
-    from gis.ingest.pipeline import _drop_empty_rows
+    from gis.ingest.chunks import drop_empty_rows as _drop_empty_rows
     from gis.ingest.table import EXTRA, ROW
 
     chunk = pd.DataFrame(
