@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gis.auth import Scope
-from gis.ingest import writer
+from gis.ingest import staging, writer
 from gis.ingest.dedupe import key_hashes
 from gis.ingest.scope import keep_in_scope
 from gis.ingest.table import ROW
@@ -26,7 +26,7 @@ class Checked:
     or here, see gis.ingest.workers)."""
 
     rows: int  # rows read (empty rows left out)
-    staged: pd.DataFrame | writer.StagedCopy  # the rows to stage (formatted for COPY)
+    staged: pd.DataFrame | staging.StagedCopy  # the rows to stage (formatted for COPY)
     row_numbers: np.ndarray  # of the staged rows
     key_hashes: np.ndarray
     synthetic: int
@@ -51,7 +51,7 @@ def checker(ctx: Context, prepare, scope: Scope | None, formatting: dict):
         staged, outside = keep_in_scope(staged, scope, ctx.label("address"))
         return Checked(
             rows=len(chunk),
-            staged=writer.format_staged(ctx.kind, staged) if formatting["now"] else staged,
+            staged=staging.format_staged(ctx.kind, staged) if formatting["now"] else staged,
             row_numbers=staged["row_number"].to_numpy(), key_hashes=key_hashes(staged[key]),
             synthetic=int(staged["is_synthetic"].sum()), outside=outside, problems=problems,
             memo_in=memo_in, memo_out=learned(ctx.memo),
@@ -79,9 +79,9 @@ class Stager:
         self._error: BaseException | None = None
         self._abandoned = False
 
-    def write(self, staged: pd.DataFrame | writer.StagedCopy) -> None:
+    def write(self, staged: pd.DataFrame | staging.StagedCopy) -> None:
         if isinstance(staged, pd.DataFrame):  # no workers: the whole file is written here
-            writer.copy_staged(self.conn, self.kind, staged)
+            staging.copy_staged(self.conn, self.kind, staged)
             return
         if self._error is not None:
             raise self._error
@@ -94,7 +94,7 @@ class Stager:
         while (staged := self._queue.get()) is not None:
             if self._error is None and not self._abandoned:
                 try:
-                    writer.copy_staged(self.conn, self.kind, staged)
+                    staging.copy_staged(self.conn, self.kind, staged)
                 except BaseException as exc:  # raised in the importing thread
                     self._error = exc
 

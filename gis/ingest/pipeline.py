@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from gis import audit
 from gis.auth import Principal, Scope
 from gis.errors import InputError
-from gis.ingest import writer
+from gis.ingest import staging, writer
 from gis.ingest.chunks import Clock, Stager, checker, learned
 from gis.ingest.dedupe import ReferenceLog
 from gis.ingest.fields import apply_mapping, fields_for, is_personal, recognise
@@ -222,14 +222,14 @@ def import_file(
                     "source": options.source if kind == "incidents" else None,
                 },
             )  # fmt: skip
-            writer.create_staging(conn, kind)
+            staging.create_staging(conn, kind)
             references = ReferenceLog()
             advance = progress.task(f"Đọc / reading {path.name}", table.total)
             raw = conn.connection.driver_connection
             utf8 = raw.info.encoding == "utf-8"  # as the COPY data workers format
             # Workers check chunks where no row needs the database (the geocoder does).
             # Workers format the COPY data with psycopg's own (non-public) formatter.
-            parallel = utf8 and "address" not in columns and writer.BinaryFormatter is not None
+            parallel = utf8 and "address" not in columns and staging.BinaryFormatter is not None
             processes = 1
             if parallel:
                 configured = options.processes

@@ -142,7 +142,7 @@ def test_single_value_of_a_staged_column():
     """A column sent as the staging default only when every row holds that one value."""
     import numpy as np
 
-    from gis.ingest.writer import _VARIES, _single_value
+    from gis.ingest.staging import _VARIES, _single_value
 
     same = ["coordinates"] * 1000
     assert _single_value(pd.Series(same, dtype=object)) == "coordinates"

@@ -186,9 +186,9 @@ def test_no_worker_when_turned_off_or_when_rows_need_the_geocoder(
     alone = import_file(records_engine, path, "incidents", options, locator=locator)
     assert alone.accepted
     # A psycopg without the (non-public) formatter the workers use: the importer alone.
-    from gis.ingest import writer
+    from gis.ingest import staging
 
-    monkeypatch.setattr(writer, "BinaryFormatter", None)
+    monkeypatch.setattr(staging, "BinaryFormatter", None)
     options = ImportOptions(dry_run=True, chunk_rows=50, processes=2)
     result = import_file(records_engine, path, "incidents", options, locator=locator)
     assert (result.rows_imported, result.problems.errors) == (alone.rows_imported, 0)
