@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from gis.geocode_result import Candidate, GeocodeResult
 
-__all__ = ["MIN_PER_WORKER", "Found", "available_cpus", "resolve_sliced", "worker_count"]
+__all__ = ["MIN_PER_WORKER", "Found", "process_count", "resolve_sliced", "worker_count"]
 
 MIN_PER_WORKER = 1_500  # below this a fork and the pipe cost more than the slice saves
 MAX_AUTO_WORKERS = 4  # with the caller: at most 4 cores unless configured
@@ -48,16 +48,20 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(configured: int, addresses: int) -> int:
-    """Processes (the caller included) for a batch of ``addresses`` distinct addresses.
-
-    ``configured``: 0 picks one per available CPU (at most `MAX_AUTO_WORKERS`); 1 keeps
-    the batch in the calling process.
+def process_count(configured: int) -> int:
+    """Processes (the calling one included) that share a large job: ``configured``, where
+    0 picks one per available CPU (at most `MAX_AUTO_WORKERS`) and 1 keeps the job in the
+    calling process; 1 where processes cannot be forked. Also the imports' (gis.ingest.workers).
     """
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    wanted = configured or min(MAX_AUTO_WORKERS, available_cpus())
-    return max(1, min(wanted, addresses // MIN_PER_WORKER))
+    return configured or min(MAX_AUTO_WORKERS, available_cpus())
+
+
+def worker_count(configured: int, addresses: int) -> int:
+    """Processes (the caller included) for a batch of ``addresses`` distinct addresses:
+    `process_count`, fewer for a batch too small to be worth a fork."""
+    return max(1, min(process_count(configured), addresses // MIN_PER_WORKER))
 
 
 def resolve_sliced(

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gis.geocode_workers import MAX_AUTO_WORKERS, available_cpus
+from gis.geocode_workers import process_count
 
 __all__ = ["DEPTH", "checked_in_order", "process_count"]
 
@@ -46,17 +46,6 @@ PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe's buffer (64 KiB othe
 PARENT_POLL_S = 0.5  # how often an idle worker looks whether its importer still lives
 
 Check = Callable[[pd.DataFrame], Any]
-
-
-def process_count(configured: int) -> int:
-    """Processes (the importing one included) that check a file of several chunks.
-
-    ``configured``: 0 picks one per available CPU (at most `MAX_AUTO_WORKERS`); 1 keeps
-    every chunk in the importing process.
-    """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return configured or min(MAX_AUTO_WORKERS, available_cpus())
 
 
 def checked_in_order(
