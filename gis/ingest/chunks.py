@@ -14,6 +14,7 @@ import pandas as pd
 
 from gis.auth import Scope
 from gis.ingest import staging, writer
+from gis.ingest.csv_chunks import RawChunk
 from gis.ingest.dedupe import key_hashes
 from gis.ingest.scope import keep_in_scope
 from gis.ingest.table import ROW
@@ -44,7 +45,9 @@ def checker(ctx: Context, prepare, scope: Scope | None, formatting: dict):
     columns = ctx.columns.values()
     key = list(writer.KEY[ctx.kind])
 
-    def check(chunk: pd.DataFrame) -> Checked:
+    def check(chunk: pd.DataFrame | RawChunk) -> Checked:
+        if isinstance(chunk, RawChunk):
+            chunk = drop_empty_rows(chunk.frame())
         memo_in = learned(ctx.memo)
         chunk = strip_cells(chunk, columns)
         staged, problems = prepare(chunk, ctx)
@@ -120,17 +123,18 @@ class Clock:
         self._read = 0.0  # reading since the last tick
 
     def reading(self, chunks):
-        """The non-empty chunks, their reading timed apart."""
+        """The non-empty chunks, their reading timed apart (raw lines are parsed where
+        they are checked: their empty rows are dropped there)."""
         chunks = iter(chunks)
         while True:
             started = time.perf_counter()
             chunk = next(chunks, None)
-            if chunk is not None:
+            if isinstance(chunk, pd.DataFrame):
                 chunk = drop_empty_rows(chunk)
             self._read += time.perf_counter() - started
             if chunk is None:
                 return
-            if not chunk.empty:
+            if isinstance(chunk, RawChunk) or not chunk.empty:
                 yield chunk
 
     def _phase(self, phase: str) -> None:

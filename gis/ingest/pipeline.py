@@ -244,7 +244,7 @@ def import_file(
             memo = learned(ctx.memo)  # what the chunks before taught, in file order
             try:
                 for chunk, checked in checked_in_order(
-                    clock.reading(table.chunks(options.chunk_rows, advance)), check,
+                    clock.reading(table.pieces(options.chunk_rows, advance)), check,
                     processes, (raw.fileno(),), lambda: formatting.update(now=True),
                 ):  # fmt: skip
                     if checked.memo_in != memo:

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
-
 from gis.errors import InputError
+from gis.ingest.csv_chunks import csv_chunks, csv_pieces
 from gis.ingest.geojson import open_geojson
-from gis.ingest.table import EXTRA, HEADER_SCAN_ROWS, ROW, Table, nfc
+from gis.ingest.table import HEADER_SCAN_ROWS, Table, nfc
 from gis.ingest.workbook import open_xlsx
 
 SAMPLE_BYTES = 1 << 20
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 GEOJSON_SUFFIXES = (".geojson", ".json")
-ENCODING_HINT = "save it from Excel as 'CSV UTF-8', or as XLSX"
 
 
 def open_table(path: Path, choose_header) -> Table:
@@ -99,73 +94,13 @@ def _open_csv(path: Path, choose_header) -> Table:
     index = choose_header(rows)
     headers = [nfc(h) for h in rows[index]]
     return Table(
-        path, "csv", headers, index + 1, _csv_chunks, encoding, delimiter, path.stat().st_size
+        path,
+        "csv",
+        headers,
+        index + 1,
+        csv_chunks,
+        encoding,
+        delimiter,
+        path.stat().st_size,
+        pieces_reader=csv_pieces,
     )
-
-
-class _CountingReader(io.RawIOBase):
-    """A binary file that reports how many bytes were read (for the progress bar)."""
-
-    def __init__(self, raw, advance) -> None:
-        self.raw, self.advance = raw, advance
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = self.raw.readinto(buffer)
-        self.advance(n or 0)
-        return n or 0
-
-
-EXTRA_CELLS = 4  # room for rows with more cells than the header (reported, not dropped)
-
-
-def _next_chunk(reader) -> pd.DataFrame | None:
-    """The next chunk; a first row too long for the names is an error, not a silent cut."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        return next(reader, None)
-
-
-def _csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
-    n = len(table.headers)
-    with open(table.path, "rb") as raw:
-        counted = io.BufferedReader(_CountingReader(raw, advance), 1 << 16)
-        utf8 = table.encoding in ("utf-8", "utf-8-sig")
-        # UTF-8 goes to the C parser as bytes; other encodings are decoded on the way.
-        handle = counted if utf8 else io.TextIOWrapper(counted, table.encoding, newline="")
-        try:
-            reader = pd.read_csv(
-                handle, sep=table.delimiter, header=None, skiprows=table.header_row,
-                names=range(n + EXTRA_CELLS), dtype=str, keep_default_na=False,
-                na_filter=False, skip_blank_lines=False, chunksize=size, engine="c",
-                encoding=table.encoding if utf8 else None, index_col=False,
-            )  # fmt: skip
-            first = table.header_row + 1
-            while (chunk := _next_chunk(reader)) is not None:
-                extra = chunk.iloc[:, n:]
-                chunk = chunk.iloc[:, :n].fillna("")
-                spill = extra.notna().to_numpy() & (extra.to_numpy() != "")
-                chunk[EXTRA] = ""
-                rows = spill.any(axis=1)
-                if rows.any():
-                    chunk.loc[rows, EXTRA] = extra[rows].fillna("").agg(" | ".join, axis=1)
-                chunk[ROW] = range(first, first + len(chunk))
-                first += len(chunk)
-                yield chunk
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{table.path.name}: bytes that are not {table.encoding} near byte {exc.start}",
-                ENCODING_HINT,
-            ) from None
-        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-            unclosed = "EOF inside string" in str(exc)
-            raise InputError(
-                f"{table.path.name}: unreadable CSV: {str(exc).strip()}",
-                'a cell opens a quote (") that is never closed: close it, or save the sheet '
-                "again from Excel"
-                if unclosed
-                else f"a row has far more cells than the header ({n}): put quotes around "
-                "cells that contain the delimiter, or save the sheet again from Excel",
-            ) from None

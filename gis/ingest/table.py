@@ -37,10 +37,17 @@ class Table:
     delimiter: str | None = None
     total: int | None = None  # progress units (bytes for CSV, rows otherwise)
     extra: dict = field(default_factory=dict)
+    pieces_reader: Chunks | None = None  # see `pieces`
 
     def chunks(self, size: int, advance=None) -> Iterator[pd.DataFrame]:
         """DataFrames of str cells (columns by position: 0..n-1, plus ROW)."""
         yield from self.reader(self, size, advance or (lambda n: None))
+
+    def pieces(self, size: int, advance=None) -> Iterator:
+        """The chunks, some perhaps not parsed yet (a CSV's raw lines: their ``frame()`` is
+        the chunk; gis.ingest.csv_chunks), to be parsed where they are checked."""
+        reader = self.pieces_reader or self.reader
+        yield from reader(self, size, advance or (lambda n: None))
 
 
 def nfc(text: str) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from gis.geocode_workers import process_count
+from gis.ingest.csv_chunks import RawChunk
 
 __all__ = ["DEPTH", "checked_in_order", "process_count"]
 
@@ -290,9 +291,11 @@ def _serve(jobs: Connection, results: Connection, check: Check, parent: int,
         results.close()
 
 
-def pack(frame: pd.DataFrame) -> tuple:
+def pack(frame: pd.DataFrame | RawChunk) -> tuple | RawChunk:
     """A chunk as few, cheap-to-pickle parts: its index, and per column either its cells
-    joined by `SEP` (text columns) or the column itself."""
+    joined by `SEP` (text columns) or the column itself (raw lines: as they are)."""
+    if isinstance(frame, RawChunk):
+        return frame
     columns = []
     for name in frame.columns:
         column = frame[name]
@@ -309,8 +312,10 @@ def pack(frame: pd.DataFrame) -> tuple:
     return frame.index, columns
 
 
-def unpack(packed: tuple) -> pd.DataFrame:
+def unpack(packed: tuple | RawChunk) -> pd.DataFrame | RawChunk:
     """The chunk `pack` was given: same index, columns, dtypes and cells."""
+    if isinstance(packed, RawChunk):
+        return packed
     index, columns = packed
     data = {}
     for name, dtype, value in columns:
