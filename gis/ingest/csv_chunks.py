@@ -71,11 +71,6 @@ class RawChunk:
         return _finish(chunk, self.columns, self.first_row)
 
 
-def csv_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
-    """DataFrames of str cells, streamed."""
-    yield from stream_chunks(table, size, advance)
-
-
 def csv_pieces(table: Table, size: int, advance) -> Iterator[pd.DataFrame | RawChunk]:
     """Chunks as `RawChunk` where the file allows (see the module's docstring), else
     DataFrames, streamed."""
@@ -99,21 +94,26 @@ def csv_pieces(table: Table, size: int, advance) -> Iterator[pd.DataFrame | RawC
 
 def _cut_lines(raw, size: int) -> Iterator[tuple[bytes, int]]:
     """(bytes, lines) of ``size`` whole lines each from a binary file; the last: the rest."""
-    pending = b""
-    newlines = np.empty(0, dtype=np.int64)  # their positions in ``pending``
+    pending, start = b"", 0  # bytes read and not yet given, from ``start``
+    newlines = np.empty(0, dtype=np.int64)  # their positions in ``pending``, from ``start``
     while True:
         piece = raw.read(SCAN_BYTES)
         if piece:
+            pending, newlines = pending[start:], newlines - start
+            start = 0
             found = np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == 0x0A)
             newlines = np.concatenate([newlines, found + len(pending)])
             pending += piece
-        while len(newlines) >= size:
-            end = int(newlines[size - 1]) + 1
-            yield pending[:end], size
-            pending, newlines = pending[end:], newlines[size:] - end
+        taken = 0
+        while len(newlines) - taken >= size:
+            end = int(newlines[taken + size - 1]) + 1
+            yield pending[start:end], size
+            start, taken = end, taken + size
+        newlines = newlines[taken:]
         if not piece:
-            if pending:
-                yield pending, len(newlines) + (not pending.endswith(b"\n"))
+            if start < len(pending):
+                rest = pending[start:]
+                yield rest, len(newlines) + (not rest.endswith(b"\n"))
             return
 
 

@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 from gis.errors import InputError
-from gis.ingest.csv_chunks import csv_chunks, csv_pieces
+from gis.ingest.csv_chunks import csv_pieces, stream_chunks
 from gis.ingest.geojson import open_geojson
 from gis.ingest.table import HEADER_SCAN_ROWS, Table, nfc
 from gis.ingest.workbook import open_xlsx
@@ -98,7 +98,7 @@ def _open_csv(path: Path, choose_header) -> Table:
         "csv",
         headers,
         index + 1,
-        csv_chunks,
+        stream_chunks,
         encoding,
         delimiter,
         path.stat().st_size,
