@@ -4,6 +4,7 @@ in file order, whoever checked what, and whatever a worker does wrong."""
 from __future__ import annotations
 
 import os
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ import sqlalchemy as sa
 
 from gis.errors import InputError
 from gis.ingest import ImportOptions, import_file, pipeline
+from gis.ingest.csv_chunks import RawChunk
+from gis.ingest.readers import open_table
 from gis.ingest.workers import checked_in_order, pack, unpack
 from tests.gis import ingest_fixtures as fx
 from tests.gis.ingest_fixtures import write_incident_csv
@@ -37,6 +40,18 @@ def test_a_chunk_travels_unchanged():
     assert [c[1] is None for c in pack(frame)[1]] == [False, True, True, True, True]
     empty = frame.iloc[:0]
     pd.testing.assert_frame_equal(unpack(pack(empty)), empty)
+
+
+def test_raw_lines_travel_as_they_are_and_are_parsed_in_the_worker(records_engine, tmp_path):
+    path = write_incident_csv(records_engine, tmp_path / "raw.csv", 30)
+    table = open_table(path, lambda rows: 0)
+    pieces = list(table.pieces(7))
+    assert all(isinstance(p, RawChunk) for p in pieces)
+    travelled = [unpack(pickle.loads(pickle.dumps(pack(p)))) for p in pieces]
+    assert travelled == pieces
+    parsed = [chunk for _, chunk in checked_in_order(table.pieces(7), RawChunk.frame, processes=2)]
+    for a, b in zip(parsed, table.chunks(7), strict=True):
+        pd.testing.assert_frame_equal(a, b)
 
 
 def _square(chunk: pd.DataFrame) -> list[int]:
