@@ -7,7 +7,7 @@ travels as its raw lines is parsed there too, and the importing process only rea
 Lines are cut so only where the stream would end a record the same way: in UTF-8 text
 holding no quote (") and no carriage return but in CRLF, every newline ends a record, so
 a chunk of ``size`` lines is exactly the stream's chunk of ``size`` rows. A file holding
-a quote or a lone CR anywhere after its header is streamed, as before. Both ways give the
+a quote or a lone CR anywhere is streamed, as before. Both ways give the
 same chunks: rows, row numbers and errors.
 """
 
@@ -53,7 +53,8 @@ class RawChunk:
         lead = 1 if self.position else 0
         data = b"\n" + self.data if lead else self.data
         try:
-            chunk = _next_chunk(_reader(io.BytesIO(data), self, skip=0, size=None))
+            reader = _reader(io.BytesIO(data), self.columns, self.delimiter, "utf-8", 0, None)
+            chunk = _next_chunk(reader)
         except UnicodeDecodeError:
             try:
                 self.data.decode("utf-8")
@@ -64,9 +65,7 @@ class RawChunk:
             shift = self.first_row - 1 - lead  # the stream counts lines from the file's first
             message = re.sub(r"line (\d+)", lambda m: f"line {int(m[1]) + shift}", str(exc))
             raise _unreadable(self.file_name, self.columns, message) from None
-        if chunk is None:
-            chunk = pd.DataFrame(columns=range(self.columns + EXTRA_CELLS), dtype=str)
-        chunk = chunk.iloc[lead:]
+        chunk = chunk.iloc[lead:]  # never None: the lines are never empty
         chunk.index = pd.RangeIndex(self.position, self.position + len(chunk))
         return _finish(chunk, self.columns, self.first_row)
 
@@ -75,7 +74,7 @@ def csv_pieces(table: Table, size: int, advance) -> Iterator[pd.DataFrame | RawC
     """Chunks as `RawChunk` where the file allows (see the module's docstring), else
     DataFrames, streamed."""
     start = _data_start(table) if table.encoding in UTF8 else None
-    if start is None or not _plain_lines(table, start):
+    if start is None or not _plain_lines(table):
         yield from stream_chunks(table, size, advance)
         return
     position, offset = 0, start
@@ -118,8 +117,8 @@ def _cut_lines(raw, size: int) -> Iterator[tuple[bytes, int]]:
 
 
 def _data_start(table: Table) -> int | None:
-    """The byte offset of the line after the header, when the lines up to it hold no quote
-    and no lone CR (the stream skips them as plain lines); else None."""
+    """The byte offset of the line after the header (found in the first MB), else None.
+    Plain lines (`_plain_lines`): the stream skips as many."""
     with open(table.path, "rb") as raw:
         head = raw.read(1 << 20)
     end = 0
@@ -127,17 +126,13 @@ def _data_start(table: Table) -> int | None:
         end = head.find(b"\n", end) + 1
         if end == 0:
             return None  # the header is the last line, or far down: streamed
-    lines = head[:end]
-    if b'"' in lines or lines.count(b"\r") != lines.count(b"\r\n"):
-        return None
     return end
 
 
-def _plain_lines(table: Table, start: int) -> bool:
-    """True when the file from ``start`` holds no quote and no CR but in CRLF."""
+def _plain_lines(table: Table) -> bool:
+    """True when the file holds no quote and no CR but in CRLF: each newline ends a record."""
     carry = b""
     with open(table.path, "rb") as raw:
-        raw.seek(start)
         while piece := raw.read(SCAN_BYTES):
             text = carry + piece
             carry = b"\r" if text.endswith(b"\r") else b""  # its LF may open the next piece
@@ -158,7 +153,7 @@ def stream_chunks(table: Table, size: int, advance) -> Iterator[pd.DataFrame]:
         n = len(table.headers)
         first = table.header_row + 1
         try:
-            reader = _reader(handle, table, skip=table.header_row, size=size)
+            reader = _reader(handle, n, table.delimiter, table.encoding, table.header_row, size)
             while (chunk := _next_chunk(reader)) is not None:
                 yield _finish(chunk, n, first)
                 first += len(chunk)
@@ -183,13 +178,9 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
-def _reader(handle, source: Table | RawChunk, skip: int, size: int | None):
-    """pandas' C parser over ``handle``, every cell as str (a reader of chunks of ``size``
-    rows, or, with no size, one that reads all)."""
-    if isinstance(source, Table):
-        n, delimiter, encoding = len(source.headers), source.delimiter, source.encoding
-    else:
-        n, delimiter, encoding = source.columns, source.delimiter, "utf-8"
+def _reader(handle, n: int, delimiter, encoding, skip: int, size: int | None):
+    """pandas' C parser over ``handle`` (rows of ``n`` cells, more spilling over), every
+    cell as str: a reader of chunks of ``size`` rows, or, with no size, one that reads all."""
     utf8 = encoding in UTF8
     return pd.read_csv(
         handle, sep=delimiter, header=None, skiprows=skip,

@@ -94,13 +94,6 @@ def _open_csv(path: Path, choose_header) -> Table:
     index = choose_header(rows)
     headers = [nfc(h) for h in rows[index]]
     return Table(
-        path,
-        "csv",
-        headers,
-        index + 1,
-        stream_chunks,
-        encoding,
-        delimiter,
-        path.stat().st_size,
-        pieces_reader=csv_pieces,
-    )
+        path, "csv", headers, index + 1, stream_chunks, encoding, delimiter,
+        path.stat().st_size, pieces_reader=csv_pieces,
+    )  # fmt: skip
