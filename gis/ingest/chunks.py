@@ -1,5 +1,5 @@
-"""One chunk of an import on its way: read (empty rows dropped), checked (here or in a
-worker: gis.ingest.workers), staged in file order, each phase timed."""
+"""One chunk of an import on its way: read (empty rows dropped), packed for a worker
+(gis.ingest.workers) and checked there or here, staged in file order, each phase timed."""
 
 from __future__ import annotations
 
@@ -165,3 +165,44 @@ def drop_empty_rows(chunk: pd.DataFrame) -> pd.DataFrame:
     if empty is None:  # no cell columns at all: every row is empty
         return chunk.iloc[:0]
     return chunk[~empty]
+
+
+SEP = "\x00"  # joins a column's cells for a worker; a cell holding it sends its column pickled
+
+
+def pack(frame: pd.DataFrame | RawChunk) -> tuple | RawChunk:
+    """A chunk as few, cheap-to-pickle parts: its index, and per column either its cells
+    joined by `SEP` (text columns) or the column itself (raw lines: as they are)."""
+    if isinstance(frame, RawChunk):
+        return frame
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if len(column) and (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
+            values = column.to_numpy(dtype=object)
+            try:
+                joined = SEP.join(values)
+            except TypeError:  # a missing value or a non-text cell: sent as it is
+                joined = None
+            if joined is not None and joined.count(SEP) == len(values) - 1:
+                columns.append((name, column.dtype, joined))
+                continue
+        columns.append((name, None, column))
+    return frame.index, columns
+
+
+def unpack(packed: tuple | RawChunk) -> pd.DataFrame | RawChunk:
+    """The chunk `pack` was given: same index, columns, dtypes and cells."""
+    if isinstance(packed, RawChunk):
+        return packed
+    index, columns = packed
+    data = {}
+    for name, dtype, value in columns:
+        if dtype is None:
+            data[name] = value
+            continue
+        cells = np.array(value.split(SEP), dtype=object)
+        if isinstance(dtype, pd.StringDtype):  # built from the cells, not checked one by one
+            cells = pd.array(cells, dtype=dtype, copy=False)
+        data[name] = pd.Series(cells, index=index, copy=False)
+    return pd.DataFrame(data, index=index, copy=False)

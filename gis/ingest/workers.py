@@ -8,8 +8,8 @@ room (at most `DEPTH` chunks queued), else the importing process checks it itsel
 results come back in file order, so what is staged and reported does not depend on who
 checked what.
 
-A chunk travels to a worker as one text per column (its cells joined by NUL, which splits
-back exactly: pickling 100,000 str objects costs ~10× more); a checked chunk comes back as
+A chunk travels to a worker as `gis.ingest.chunks.pack` makes it (raw lines, or one text per
+column: pickling 100,000 str objects costs ~10× more); a checked chunk comes back as
 plain values and bytes. A worker never touches the database: it closes its copy of the
 import's connection first thing, so that a killed import still ends its transaction, and it
 leaves when its importer is gone. A worker that fails or dies costs only time: its chunks
@@ -30,11 +30,10 @@ from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from gis.geocode_workers import process_count
-from gis.ingest.csv_chunks import RawChunk
+from gis.ingest.chunks import pack, unpack
 
 __all__ = ["DEPTH", "checked_in_order", "process_count"]
 
@@ -42,7 +41,6 @@ DEPTH = 2  # chunks queued at one worker: one checked while the next travels
 # Workers are forked for files of this many chunks or more: a fork costs both processes
 # page copies, so two chunks of 100,000 rows gained nothing (measured).
 MIN_CHUNKS = 3
-SEP = "\x00"  # joins a column's cells; a cell holding it sends its column pickled
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for a pipe's buffer (64 KiB otherwise)
 PARENT_POLL_S = 0.5  # how often an idle worker looks whether its importer still lives
 
@@ -289,41 +287,3 @@ def _serve(jobs: Connection, results: Connection, check: Check, parent: int,
         return
     finally:
         results.close()
-
-
-def pack(frame: pd.DataFrame | RawChunk) -> tuple | RawChunk:
-    """A chunk as few, cheap-to-pickle parts: its index, and per column either its cells
-    joined by `SEP` (text columns) or the column itself (raw lines: as they are)."""
-    if isinstance(frame, RawChunk):
-        return frame
-    columns = []
-    for name in frame.columns:
-        column = frame[name]
-        if len(column) and (column.dtype == object or isinstance(column.dtype, pd.StringDtype)):
-            values = column.to_numpy(dtype=object)
-            try:
-                joined = SEP.join(values)
-            except TypeError:  # a missing value or a non-text cell: sent as it is
-                joined = None
-            if joined is not None and joined.count(SEP) == len(values) - 1:
-                columns.append((name, column.dtype, joined))
-                continue
-        columns.append((name, None, column))
-    return frame.index, columns
-
-
-def unpack(packed: tuple | RawChunk) -> pd.DataFrame | RawChunk:
-    """The chunk `pack` was given: same index, columns, dtypes and cells."""
-    if isinstance(packed, RawChunk):
-        return packed
-    index, columns = packed
-    data = {}
-    for name, dtype, value in columns:
-        if dtype is None:
-            data[name] = value
-            continue
-        cells = np.array(value.split(SEP), dtype=object)
-        if isinstance(dtype, pd.StringDtype):  # built from the cells, not checked one by one
-            cells = pd.array(cells, dtype=dtype, copy=False)
-        data[name] = pd.Series(cells, index=index, copy=False)
-    return pd.DataFrame(data, index=index, copy=False)

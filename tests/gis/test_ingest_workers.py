@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from gis.errors import InputError
 from gis.ingest import ImportOptions, import_file, pipeline
+from gis.ingest.chunks import pack, unpack
 from gis.ingest.csv_chunks import RawChunk
 from gis.ingest.readers import open_table
-from gis.ingest.workers import checked_in_order, pack, unpack
+from gis.ingest.workers import checked_in_order
 from tests.gis import ingest_fixtures as fx
 from tests.gis.ingest_fixtures import write_incident_csv
 from tests.gis.test_ingest_streaming import assert_rolled_back
