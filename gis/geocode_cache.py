@@ -45,7 +45,7 @@ def fetch(
     geocoder version (``matcher``, default `geocoder_version()`)."""
     if not keys:
         return {}
-    # As text, decoded here: psycopg's per-row jsonb loader is several times slower.
+    # As text, decoded here: psycopg's per-row json loader is several times slower.
     sql = (
         "SELECT key, CAST(result AS text) FROM geocode_cache WHERE mode = %s "
         "AND boundary_version = %s AND key = ANY(%s) AND result->>'gv' = %s"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB
 
 metadata = sa.MetaData(
     naming_convention={
@@ -171,7 +171,7 @@ incident = sa.Table(
     sa.UniqueConstraint("province_code", "source", "external_ref"),
 )
 
-# -- geocoding (migration 0003) ---------------------------------------------------------------
+# -- geocoding (migrations 0003, 0008) ------------------------------------------------------------
 # Geocoded addresses keyed on the normalised text; rows of another boundary version are stale.
 geocode_cache = sa.Table(
     "geocode_cache",
@@ -179,7 +179,7 @@ geocode_cache = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),  # gis.normalise.cache_key
     sa.Column("mode", sa.Text, primary_key=True),  # offline | online
     sa.Column("boundary_version", sa.Integer, nullable=False),
-    sa.Column("result", JSONB, nullable=False),
+    sa.Column("result", JSON, nullable=False),  # json since 0008: written and read whole
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),

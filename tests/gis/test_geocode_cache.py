@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from gis import geocode_cache
 from gis.geocode_result import Candidate, GeocodeResult
 from tests.helpers import count
@@ -103,3 +105,36 @@ def test_a_failure_while_writing_leaves_the_cache_as_it_was(blank_engine):
     got = geocode_cache.fetch(blank_engine, ["a", "b"], version=3, mode="offline")
     assert {k: r.commune_code for k, r in got.items()} == {"a": "13285"}  # no stale drop
     assert count(blank_engine, "SELECT count(*) FROM geocode_cache") == 1
+
+
+def test_cached_entries_survive_the_json_migration_both_ways(make_test_database):
+    from alembic import command
+
+    from gis import migrations
+    from gis.database import make_engine
+
+    engine = make_engine(make_test_database("cache_json"))
+    key = "p. phủ lý, ninh binh"
+    stored = {key: _result("P. Phủ Lý, Ninh Binh", "13285")}
+
+    def column_type() -> str:
+        with engine.connect() as conn:
+            return conn.scalar(
+                sa.text(
+                    "SELECT data_type FROM information_schema.columns "
+                    "WHERE table_name = 'geocode_cache' AND column_name = 'result'"
+                )
+            )
+
+    try:
+        assert column_type() == "json"  # 0008: written and read whole
+        geocode_cache.store(engine, stored, version=3, mode="offline")
+        command.downgrade(migrations.alembic_config(engine), "0007")
+        assert column_type() == "jsonb"
+        assert geocode_cache.fetch(engine, [key], 3, "offline")[key].commune_code == "13285"
+        migrations.upgrade(engine)
+        assert column_type() == "json"
+        got = geocode_cache.fetch(engine, [key], 3, "offline")[key]
+        assert got.as_dict() == {**stored[key].as_dict(), "text": key}
+    finally:
+        engine.dispose()
