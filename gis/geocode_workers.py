@@ -91,6 +91,8 @@ def resolve_sliced(
         todo = deque(range(len(chunks)))
         _hand_out(workers, todo, 2 * AHEAD)  # enough to go on while this process is busy
         extra = meanwhile() if meanwhile is not None else {}
+        _pass_on(extra, results, found, None)  # now, while the workers go on (no advance:
+        # its progress is its own)
         while todo:
             n = todo.popleft()
             sink({key: resolve(key) for key in chunks[n]})
@@ -101,7 +103,6 @@ def resolve_sliced(
             worker.finish(sink)
             for n in worker.pending:  # the worker failed or died: its chunks are done here
                 sink({key: resolve(key) for key in chunks[n]})
-        _pass_on(extra, results, found, None)
         return results
     finally:
         for worker in workers:
@@ -141,6 +142,7 @@ class _Worker:
         self.chunks = chunks
         self.pending: deque[int] = deque()  # chunks given whose results are not back yet
         self.alive = True
+        self.done = False  # told that no more chunks come, it sent back all it was given
         context = multiprocessing.get_context("fork")
         tasks, self._tasks = context.Pipe(duplex=False)
         self._results, sender = context.Pipe(duplex=False)
@@ -178,11 +180,19 @@ class _Worker:
             except OSError:
                 self.alive = False
         self.take(sink, wait=True)
+        self.done = not self.pending
 
     def stop(self) -> None:
-        """Close the pipes and reap the process (ended by now, or ended here)."""
+        """Close the pipes; end and reap the process unless it is ending by itself.
+
+        A worker that is `done` has returned and closed its pipe: it is not waited for, as
+        the kernel's teardown of its copy of the address space takes 20–30 ms here, which
+        the batch would spend idle. multiprocessing reaps it at the next fork or at exit.
+        """
         self._tasks.close()
         self._results.close()
+        if self.done:
+            return
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
