@@ -15,9 +15,11 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-# The matcher's hot path: reading addresses and scoring what they name (~100 µs each).
-# The Makefile rebuilds when one of these changes (the same two patterns).
-COMPILED = ["gis/normalise.py", *sorted(glob("gis/address_*.py"))]
+# The matcher's hot path: reading addresses and scoring what they name (~100 µs each), and
+# the geocoder's batch code around it (results, coordinates).
+# The Makefile rebuilds when one of these changes (the same files).
+GEOCODER = ["gis/geocoding.py", "gis/geocode_result.py", "gis/coordinates.py"]
+COMPILED = ["gis/normalise.py", *sorted(glob("gis/address_*.py")), *GEOCODER]
 MANIFEST = "gis/_compiled_sources.json"  # module name → sha256 of the source compiled
 
 
