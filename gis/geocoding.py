@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,7 +28,7 @@ from gis.gazetteer import Gazetteer
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
 from gis.geocode_result import Candidate, GeocodeResult, as_text, invalid, unusable
-from gis.geocode_workers import Found, resolve_sliced, worker_count
+from gis.geocode_workers import Found, WorkerPool, resolve_sliced, worker_count
 from gis.normalise import MAX_INPUT_CHARS, accent_key, nfc
 from gis.progress import Advance, NoProgress, Progress
 from gis.settings import Settings
@@ -70,6 +71,12 @@ class Geocoder(PointGeocoding):
         self._confident: dict[tuple, GeocodeResult] = {}
         self._index: CommuneIndex | None = None
         self._old_points = None
+        # Workers for large batches, forked by the first and kept for the next ones while
+        # this gazetteer is in use (gis.geocode_workers); let go with it, or with this object.
+        if getattr(self, "_close_pool", None) is not None:
+            self._close_pool()
+        self._pool = WorkerPool(self._address_item, self._forget_batch)
+        self._close_pool = weakref.finalize(self, self._pool.close)
 
     def refresh(self) -> bool:
         """Reload the gazetteer if boundaries were (re)loaded since; True when reloaded."""
@@ -97,9 +104,7 @@ class Geocoder(PointGeocoding):
                 return self._geocode_many(texts, progress or NoProgress(), use_cache)
             finally:
                 # Freed before the collector resumes, the batch's memos are never scanned.
-                self.finder.forget()
-                self.resolver.forget()
-                self._confident = {}
+                self._forget_batch()
 
     def _geocode_many(
         self, texts: Sequence[str], progress: Progress, use_cache: bool
@@ -206,8 +211,19 @@ class Geocoder(PointGeocoding):
         processes = worker_count(self.workers, len(addresses))
         return resolve_sliced(
             addresses, lambda key: self._address(*first_text[key]), processes, advance, step,
-            found, located,
+            found, located, self._pool, first_text.__getitem__,
+            self._forget_batch,  # while the workers do their last chunks, not after them
         )  # fmt: skip
+
+    def _address_item(self, item: tuple[str, str]) -> GeocodeResult:
+        """`_address` of a (text, NFC text) pair, as the pool's workers are sent them."""
+        return self._address(*item)
+
+    def _forget_batch(self) -> None:
+        """Drop what a batch read (at its end, here and in the pool's workers)."""
+        self.finder.forget()
+        self.resolver.forget()
+        self._confident = {}
 
     def _address(self, text: str, clean: str) -> GeocodeResult:
         parts, accented = self.finder.parts(clean)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 
 import pytest
 
 from gis.geocode_result import Candidate, GeocodeResult
-from gis.geocode_workers import _as_row, _from_row, resolve_sliced, worker_count
+from gis.geocode_workers import WorkerPool, _as_row, _from_row, resolve_sliced, worker_count
 
 PARENT = os.getpid()
 KEYS = [f"xã số {i}" for i in range(1000)]
@@ -59,3 +61,93 @@ def test_work_done_meanwhile_is_passed_on_and_returned(processes):
     assert extra in shares
     assert resolve_sliced([], _answer, processes, lambda n: None, 25, shares.append,
                           lambda: extra) == extra  # fmt: skip
+
+
+class _Counting:
+    """A resolver whose answers show which process gave them, and how many keys it had
+    resolved since its last batch ended (its memo, as the geocoder's)."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def work(self, key: str) -> GeocodeResult:
+        self.seen += 1
+        return GeocodeResult(key, "matched", reason=f"{os.getpid()} {self.seen}")
+
+    def after_batch(self) -> None:
+        self.seen = 0
+
+
+def _pids(results) -> set[int]:
+    return {int(r.reason.split()[0]) for r in results.values()}
+
+
+def test_a_pool_keeps_its_workers_for_the_next_batch():
+    counting = _Counting()
+    pool = WorkerPool(counting.work, counting.after_batch)
+    try:
+        first = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+        second = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+        assert set(first) == set(second) == set(KEYS)
+        workers = _pids(first) - {PARENT}
+        assert len(workers) == 1 and _pids(second) - {PARENT} == workers  # not forked again
+        # The worker was told the first batch was over: it starts counting again.
+        seen = [int(r.reason.split()[1]) for r in second.values() if _pids({0: r}) == workers]
+        assert max(seen) <= len(KEYS) - 25  # this process did the first chunk at least
+        assert min(seen) == 1
+    finally:
+        pool.close()
+
+
+def test_a_pool_replaces_a_worker_that_died():
+    pool = WorkerPool(_dies_in_a_worker)
+    try:
+        for _ in range(2):  # each batch loses its worker at "xã số 900", and redoes its chunks
+            got = resolve_sliced(KEYS, _dies_in_a_worker, 2, lambda n: None, 25, pool=pool)
+            assert {k: r.as_dict() for k, r in got.items()} == {
+                k: _answer(k).as_dict() for k in KEYS
+            }
+    finally:
+        pool.close()
+
+
+def test_an_interrupted_batch_leaves_nothing_for_the_next_one():
+    counting = _Counting()
+    pool = WorkerPool(counting.work, counting.after_batch)
+    calls = []
+
+    def found(share):
+        calls.append(share)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the caller stops the batch; its workers hold chunks
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, found, pool=pool)
+        others = [f"thôn {i}" for i in range(300)]
+        got = resolve_sliced(others, counting.work, 2, lambda n: None, 25, pool=pool)
+        assert set(got) == set(others)  # no late answer of the interrupted batch
+    finally:
+        pool.close()
+
+
+def test_a_pool_keeps_no_owner_alive_and_its_workers_end_with_it():
+    counting = _Counting()
+    pool = WorkerPool(counting.work, counting.after_batch)
+    owner = weakref.ref(counting)
+    resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+    (worker,) = pool._workers
+    del counting
+    gc.collect()
+    assert owner() is None  # held weakly: the pool does not keep its owner
+    pool.close()
+    worker._process.join(timeout=10)
+    assert not worker._process.is_alive()  # told to go, it went
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_done_here_is_called_once_this_process_has_no_chunk_left(processes):
+    calls = []
+    got = resolve_sliced(KEYS, _answer, processes, lambda n: None, 25,
+                         done_here=lambda: calls.append(len(calls)))  # fmt: skip
+    assert calls == [0] and set(got) == set(KEYS)

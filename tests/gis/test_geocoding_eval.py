@@ -81,22 +81,25 @@ def test_hard_cases_that_have_no_single_answer(evaluated):
 
 
 def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated, monkeypatch):
-    """The evaluation set cut between three processes (forked workers) answers exactly as
-    one process does, and writes the same cache rows as the one-process path."""
+    """The evaluation set cut between three processes (forked workers, and the same workers
+    again for the next batch) answers exactly as one process does, and writes the same
+    cache rows as the one-process path."""
     from gis import geocode_cache, geocode_workers
 
     monkeypatch.setattr(geocode_workers, "MIN_PER_WORKER", 50)
     texts = [r.text for r in ROWS]
     stored = {}
-    for workers in (3, 1):
+    three = Geocoder.from_engine(national_engine, workers=3)
+    # Three processes, then the same geocoder's next batch (its two workers kept), then one.
+    for run, geocoder in (("3", three), ("3 again", three), ("1", None)):
         geocode_cache.clear(national_engine)
-        geocoder = Geocoder.from_engine(national_engine, workers=workers)
-        assert geocode_workers.worker_count(workers, len(texts)) == workers
+        geocoder = geocoder or Geocoder.from_engine(national_engine, workers=1)
+        assert geocode_workers.worker_count(geocoder.workers, len(texts)) == int(run[0])
         results = geocoder.geocode_many(texts)
         assert [r.as_dict() for r in results] == [r.as_dict() for r in evaluated]
         with national_engine.connect() as conn:
-            stored[workers] = conn.execute(
+            stored[run] = conn.execute(
                 sa.text("SELECT key, mode, boundary_version, result FROM geocode_cache ORDER BY 1")
             ).all()
     geocode_cache.clear(national_engine)
-    assert stored[3] == stored[1] and len(stored[1]) > 400
+    assert stored["3"] == stored["3 again"] == stored["1"] and len(stored["1"]) > 400
