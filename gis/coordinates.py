@@ -33,6 +33,11 @@ _LABELS = re.compile(
     re.IGNORECASE,
 )
 _HAS_DIGIT = re.compile(r"\d")
+# The letters a label can be written with, in any case: the closure of _LABELS' letters
+# under IGNORECASE ("ſ" is an "s", "K" the Kelvin sign a "k"; tests recompute it). Text with
+# another letter is no decimal pair, whatever _LABELS takes out: most addresses stop there.
+LABEL_LETTERS = "ABCDEGHIKLNOPRSTUVabcdeghiklnoprstuvĐđĨĩİıſỌọỘộ\u212a"
+_OTHER_LETTER = re.compile(f"[^\\W\\d_{LABEL_LETTERS}]")
 _NUMBER = r"[-+]?\d{1,3}(?:[.]\d+)?"
 _DECIMAL_PAIR = re.compile(rf"^\s*({_NUMBER})\s*[,;/\s]\s*({_NUMBER})\s*$")
 _COMMA_DECIMAL_PAIR = re.compile(r"^\s*([-+]?\d{1,3},\d+)\s*[;/\s]\s*([-+]?\d{1,3},\d+)\s*$")
@@ -102,14 +107,20 @@ def _ordered(a: float, b: float) -> ParsedPoint:
 
 def parse_point(text: str) -> ParsedPoint | None:
     """The point written in ``text``; None when the text is not coordinates at all."""
-    if len(text) > 120 or not _HAS_DIGIT.search(text):
+    if len(text) > 120:
         return None
-    cleaned = _LABELS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = unicodedata.normalize("NFC", text)
+    degrees = "°" in text or "º" in text or "˚" in text
+    if not degrees and _OTHER_LETTER.search(text):
+        return None  # a letter of no label, and no degree sign: neither a pair nor DMS
+    if not _HAS_DIGIT.search(text):
+        return None
+    cleaned = _LABELS.sub(" ", text).strip()
     for pattern in (_DECIMAL_PAIR, _COMMA_DECIMAL_PAIR):
         m = pattern.match(cleaned)
         if m:
             return _ordered(_float(m.group(1)), _float(m.group(2)))
-    if any(c in cleaned for c in "°º˚"):
+    if degrees:
         return _dms(cleaned)
     return None
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
+
 import numpy as np
 import pytest
 
+from gis import coordinates
 from gis.coordinates import archipelago, in_territory, parse_point
 
 
@@ -51,3 +56,49 @@ def test_territory_includes_the_archipelagos_and_excludes_neighbours():
     assert archipelago(112.3, 16.5) == "Hoàng Sa"
     assert archipelago(114.0, 10.0) == "Trường Sa"
     assert archipelago(105.97, 20.25) is None
+
+
+def test_the_label_letters_are_every_letter_a_label_can_be_written_with():
+    # parse_point turns away text with any other letter (and no degree sign) before the
+    # labels are taken out: the set must hold every letter _LABELS matches, in any case.
+    letters = sorted({c for c in coordinates._LABELS.pattern if c.isalpha()})
+    any_case = re.compile("[" + "".join(letters) + "]", re.IGNORECASE)
+    closure = {chr(i) for i in range(sys.maxunicode + 1) if any_case.fullmatch(chr(i))}
+    assert set(coordinates.LABEL_LETTERS) == closure
+
+
+def _parse_point_without_the_shortcut(text: str):
+    """parse_point as it was before the letter check (the reference)."""
+    if len(text) > 120 or not coordinates._HAS_DIGIT.search(text):
+        return None
+    cleaned = coordinates._LABELS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    for pattern in (coordinates._DECIMAL_PAIR, coordinates._COMMA_DECIMAL_PAIR):
+        m = pattern.match(cleaned)
+        if m:
+            return coordinates._ordered(
+                coordinates._float(m.group(1)), coordinates._float(m.group(2))
+            )
+    if any(c in cleaned for c in "°º˚"):
+        return coordinates._dms(cleaned)
+    return None
+
+
+LABELLED = [
+    "LAT 20.25 LONG 105.97", "Vĩ độ: 20,25; Kinh độ: 105,97", "VĨ ĐỘ 20.25 KINH ĐỘ 105.97",
+    "GPS 20.25 105.97", "Tọa độ (20.25, 105.97)", "Coordinates: 20.25, 105.97",
+    "latitude=20.25 longitude=105.97", "ſ 20.25 105.97", "lat 20.25 lng 105.97 xa",
+    "Xã 20, 105.97", "số 12 ngõ 5, 20.25 105.97", "20.25 105.97 thôn 3", "20d15m 105d58m",
+    "20°15'N 105°58'E Ninh Bình", "Bắc 20°15' Đông 105°58'", "t 20.25 đ 105.97",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", LABELLED)
+def test_the_letter_check_changes_no_reading(text):
+    assert parse_point(text) == _parse_point_without_the_shortcut(text)
+
+
+def test_the_letter_check_changes_no_reading_of_the_evaluation_set():
+    from tests.data.geocode.evaluation import load_rows
+
+    texts = [row.text for row in load_rows()]
+    assert [parse_point(t) for t in texts] == [_parse_point_without_the_shortcut(t) for t in texts]
