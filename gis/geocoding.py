@@ -29,7 +29,7 @@ from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
 from gis.geocode_result import Candidate, GeocodeResult, as_text, invalid, unusable
 from gis.geocode_workers import Found, WorkerPool, resolve_sliced, worker_count
-from gis.normalise import MAX_INPUT_CHARS, accent_key, nfc
+from gis.normalise import MAX_INPUT_CHARS, accent_key_of_nfc, nfc
 from gis.progress import Advance, NoProgress, Progress
 from gis.settings import Settings
 
@@ -122,7 +122,7 @@ class Geocoder(PointGeocoding):
                 continue
             text = value if isinstance(value, str) else as_text(value)  # UTF-8 bytes
             clean = nfc(text[:MAX_INPUT_CHARS])
-            key = accent_key(clean)  # = cache_key(text)
+            key = accent_key_of_nfc(clean)  # = cache_key(text)
             keys.append(key)
             if key not in first_text:
                 first_text[key] = (text, clean)

@@ -37,8 +37,11 @@ MAX_INPUT_CHARS = 2000  # addresses are short; longer text is cut (and reported 
 def nfc(text: str) -> str:
     """Unicode NFC with control characters removed and spaces collapsed."""
     text = unicodedata.normalize("NFC", text)
+    # What _CONTROL_RE removes is unprintable, but for U+FFFD: most texts skip the scan.
+    if not text.isprintable() or "\ufffd" in text:
+        text = _CONTROL_RE.sub(" ", text)
     # str.split() and the regex \s agree on what is white space (Py_UNICODE_ISSPACE).
-    return " ".join(_CONTROL_RE.sub(" ", text).split())
+    return " ".join(text.split())
 
 
 class _FoldTable(dict):
@@ -66,7 +69,12 @@ def fold(text: str) -> str:
 
 def accent_key(text: str) -> str:
     """Lower-case NFC with one tone-mark placement ('Hoà' and 'Hòa' → 'hòa')."""
-    lowered = unicodedata.normalize("NFC", text).lower()
+    return accent_key_of_nfc(unicodedata.normalize("NFC", text))
+
+
+def accent_key_of_nfc(text: str) -> str:
+    """`accent_key` of a text already in NFC (as `nfc` gives it)."""
+    lowered = text.lower()
     if not _TONE_PAIR_RE.search(lowered):
         return lowered
     return _TONE_RE.sub(lambda m: _TONE_PLACEMENT[m.group()], lowered)
@@ -97,7 +105,7 @@ def split_glued(text: str) -> str:
 
 def cache_key(text: str) -> str:
     """The normalised text that the cache is keyed on (diacritics kept)."""
-    return accent_key(nfc(text[:MAX_INPUT_CHARS]))
+    return accent_key_of_nfc(nfc(text[:MAX_INPUT_CHARS]))
 
 
 def has_diacritics(text: str) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import sys
 import unicodedata
 
 from gis.normalise import (
     _TONE_PLACEMENT,
     _TONE_RE,
     accent_key,
+    accent_key_of_nfc,
     cache_key,
     compact,
     fold,
@@ -81,3 +83,17 @@ def test_fold_by_table_equals_folding_the_whole_text():
         for form in ("NFC", "NFD"):
             variant = unicodedata.normalize(form, text)
             assert fold(variant) == reference(variant), variant
+
+
+def test_printable_text_has_nothing_for_the_control_pattern_but_the_replacement_sign():
+    # nfc skips the control-character pass for printable text without U+FFFD.
+    from gis import normalise
+
+    caught = [chr(i) for i in range(sys.maxunicode + 1) if normalise._CONTROL_RE.match(chr(i))]
+    assert caught and all(not c.isprintable() or c == "\ufffd" for c in caught)
+
+
+def test_the_accent_key_of_nfc_text_is_its_accent_key():
+    for text in ("Hoà Bình", "THỊ XÃ Mỹ Hào", "thuỷ", "Xã  \x01Ninh\u00a0Hải", "a \u0301b"):
+        clean = nfc(text)
+        assert accent_key_of_nfc(clean) == accent_key(clean)
