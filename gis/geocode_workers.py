@@ -16,11 +16,11 @@ was cut.
 
 A `WorkerPool` keeps its workers from one batch to the next (the geocoder keeps one per
 gazetteer): the fork, and the copying of the pages both processes write to after it
-(~0.13 CPU-s of a 10k-address batch here, in the kernel), are paid by the first batch
-only. Between batches a worker drops what the batch left in its memos (``after_batch``)
-and waits; it exits when the pool is closed, when its caller is gone, or when a batch it
-worked for was interrupted. Without a pool, `resolve_sliced` forks workers for the one
-batch.
+(with the worker's exit, ~0.2 CPU-s of a 10k-address batch here, half of it in the
+kernel), are paid by the first batch only. Between batches a worker drops what the batch
+left in its memos (``after_batch``) and waits; it exits when the pool is closed, when its
+caller is gone, or when a batch it worked for was interrupted. Without a pool,
+`resolve_sliced` forks workers for the one batch.
 
 Workers are forked only where fork exists (Linux and other POSIX systems) and only for
 batches worth it (`MIN_PER_WORKER` addresses each); the process that forks must not hold
