@@ -27,7 +27,7 @@ $(BIN)/tuquan: pyproject.toml setup.py $(MATCHER)
 system-deps:
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh
 
-# The same plus wrk, the HTTP load generator of the benchmarks.
+# The same plus wrk (the HTTP load generator of the benchmarks) and valgrind (instruction counts).
 bench-deps:
 	@PYTHON=$(PYTHON) ./scripts/system-deps.sh --bench
 

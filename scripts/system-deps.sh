@@ -4,7 +4,8 @@
 #   - a C compiler and Python's headers, for the compiled address matcher (setup.py);
 #   - PostgreSQL 15 + PostGIS 3, unless TUQUAN_DATABASE_URL names an existing server;
 #   - Chromium for the browser tests, unless TUQUAN_SKIP_BROWSER=1;
-#   - with --bench only: wrk, the HTTP load generator of bench/tiles.py and bench/api_load.py.
+#   - with --bench only: wrk, the HTTP load generator of bench/tiles.py and bench/api_load.py,
+#     and valgrind, whose callgrind counts the instructions of bench/geocode_instructions.py.
 # With --python only the Python part is checked (the Makefile's venv step uses it).
 # Debian/Ubuntu with apt only; elsewhere it says what to install and stops.
 # PYTHON (default: python3.11, else python3) is the interpreter the venv is made from.
@@ -67,6 +68,7 @@ if [ "$python_only" -eq 0 ]; then
   fi
   if [ "$bench" -eq 1 ]; then
     command -v wrk >/dev/null || { want+=(wrk); need+=("wrk (HTTP load generator, make bench only)"); }
+    command -v valgrind >/dev/null || { want+=(valgrind); need+=("valgrind (instruction counts, make bench only)"); }
   fi
 fi
 [ ${#want[@]} -eq 0 ] && exit 0
