@@ -35,6 +35,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench._geocode_accuracy import accuracy
 from bench._report import Section, stats
 from gis import geocode_cache, migrations
 from gis.boundaries import fetch_boundaries, load_boundary_file
@@ -46,9 +47,7 @@ from gis.settings import PROJECT_ROOT, Settings
 from tests.data.geocode.evaluation import (
     LabelledRow,
     Peer,
-    accuracy_by_class,
     legacy_form,
-    overall,
 )
 from tests.data.geocode.make_eval_set import NOISE_CLASSES, generate
 
@@ -94,6 +93,11 @@ def _national_engine(shared: Path):
     return engine
 
 
+def batch(shared: Path) -> list:
+    """The benchmark's addresses (generated rows: text, noise class, expected answer)."""
+    return generate(shared, math.ceil(BATCH / len(NOISE_CLASSES)), SEED)[:BATCH]
+
+
 def _timed(run, *args) -> tuple[float, float, object]:
     """(wall s, CPU s of this process and the workers it forked, value) of run(*args)."""
     wall, cpu = time.perf_counter(), _cpu()
@@ -129,8 +133,7 @@ def main() -> None:
     out = section.line  # printed and kept for results.md
     shared = _shared_data()
     engine = _national_engine(shared)
-    per_class = math.ceil(BATCH / len(NOISE_CLASSES))
-    generated = generate(shared, per_class, SEED)[:BATCH]
+    generated = batch(shared)
     rows = [
         LabelledRow(i, r.noise, r.text, r.expected_status, r.expected_code, [], r.note)
         for i, r in enumerate(generated)
@@ -253,7 +256,7 @@ def main() -> None:
         "ratio throughput tuquan in 1 process / peer called once per address, per round",
         stats(solo_ratios), "×", 1,
     )  # fmt: skip
-    _accuracy(section, rows, results, peer_codes, once_codes)
+    accuracy(section, rows, results, peer_codes, once_codes)
     _clustered(section, engine, rows, peer)
     section.save()
     engine.dispose()
@@ -291,44 +294,6 @@ def _clustered(section: Section, engine, rows: list[LabelledRow], peer: Peer) ->
         f"{peer_right / len(sample):.1%}; ratio {(BATCH / wall) / (len(sample) / p_wall):.1f}x "
         "(one run)"
     )
-
-
-def _accuracy(section: Section, rows: list[LabelledRow], results, peer_codes, once_codes) -> None:
-    out = section.line
-    codes = [r.commune_code if r.status == "matched" else None for r in results]
-    ours, theirs = accuracy_by_class(rows, codes), accuracy_by_class(rows, peer_codes)
-    once = accuracy_by_class(rows, once_codes)
-    out("```")
-    out(f"{'noise class':16s} {'n':>5s} {'tuquan':>8s} {'peer':>8s} {'diff':>7s} "
-          f"{'peer 1x':>8s}")  # fmt: skip
-    for noise in NOISE_CLASSES:
-        a, b = ours[noise], theirs[noise]
-        out(f"{noise:16s} {a.total:5d} {a.accuracy:8.1%} {b.accuracy:8.1%} "
-              f"{(a.accuracy - b.accuracy) * 100:+6.1f} {once[noise].accuracy:8.1%}")  # fmt: skip
-    out(f"{'overall':16s} {sum(s.total for s in ours.values()):5d} {overall(ours):8.1%} "
-          f"{overall(theirs):8.1%} {'':7s} {overall(once):8.1%}")  # fmt: skip
-    out(
-        "(peer: parsed twice, the better reading converted; peer 1x: called once, in the "
-        "mode of the address form)"
-    )
-    confident = [r for r in results if r.status == "matched" and r.score >= 0.9]
-    wrong = [
-        (row.text, r.commune_code, row.expected_code)
-        for row, r in zip(rows, results, strict=True)
-        if r.status == "matched" and r.score >= 0.9 and r.commune_code != row.expected_code
-    ]
-    share = 1 - len(wrong) / len(confident) if confident else 1.0
-    out(f"matched with score >= 0.9: {len(confident):,}, right: {share:.2%}")
-    for text, got, want in wrong[:10]:
-        out(f"  wrong: {text!r} → {got} (expected {want})")
-    statuses: dict[str, int] = {}
-    for r in results:
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-    out(f"statuses: {statuses}")
-    for noise in NOISE_CLASSES:
-        for failure in ours[noise].failures[:3]:
-            out(f"  miss [{noise}] {failure}")
-    out("```")
 
 
 if __name__ == "__main__":

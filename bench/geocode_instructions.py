@@ -13,7 +13,6 @@ with the process. Under callgrind the batch runs ~50x slower (~2–3 min here).
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
@@ -103,14 +102,12 @@ def _name(mangled: str) -> str:
 
 def _batch(signals: Path) -> None:
     """In the process valgrind runs: load, say so, wait, resolve the batch, end."""
-    from bench.geocode import BATCH, SEED, _national_engine, _shared_data
+    from bench.geocode import _national_engine, _shared_data, batch
     from gis.geocoding import Geocoder
-    from tests.data.geocode.make_eval_set import NOISE_CLASSES, generate
 
     shared = _shared_data()
     engine = _national_engine(shared)
-    texts = [r.text for r in generate(shared, math.ceil(BATCH / len(NOISE_CLASSES)), SEED)]
-    texts = texts[:BATCH]
+    texts = [r.text for r in batch(shared)]
     geocoder = Geocoder.from_engine(engine, workers=1)
     geocoder.geocode_many(texts[:50], use_cache=False)  # the first call's imports and setup
     (signals / "texts").write_text(str(len(texts)))

@@ -27,8 +27,9 @@ from gis.coordinates import ParsedPoint, in_territory, parse_point
 from gis.gazetteer import Gazetteer
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
+from gis.geocode_pool import WorkerPool
 from gis.geocode_result import Candidate, GeocodeResult, as_text, invalid, unusable
-from gis.geocode_workers import Found, WorkerPool, resolve_sliced, worker_count
+from gis.geocode_workers import Found, resolve_sliced, worker_count
 from gis.normalise import MAX_INPUT_CHARS, accent_key_of_nfc, nfc
 from gis.progress import Advance, NoProgress, Progress
 from gis.settings import Settings
@@ -50,6 +51,7 @@ class Geocoder(PointGeocoding):
         self.refiner = refiner  # gis.geocode_online.OnlineRefiner, or None (offline)
         # Processes for a large batch (gis.geocode_workers); 0: one per CPU, 1: this one.
         self.workers = Settings().geocode_workers if workers is None else workers
+        self._close_pool = None  # set by _use: lets the pool of the gazetteer in use go
         self._use(gazetteer)
 
     @classmethod
@@ -73,7 +75,7 @@ class Geocoder(PointGeocoding):
         self._old_points = None
         # Workers for large batches, forked by the first and kept for the next ones while
         # this gazetteer is in use (gis.geocode_workers); let go with it, or with this object.
-        if getattr(self, "_close_pool", None) is not None:
+        if self._close_pool is not None:
             self._close_pool()
         self._pool = WorkerPool(self._address_item, self._forget_batch)
         self._close_pool = weakref.finalize(self, self._pool.close)

@@ -8,8 +8,9 @@ import weakref
 
 import pytest
 
+from gis.geocode_pool import WorkerPool, _as_row, _from_row
 from gis.geocode_result import Candidate, GeocodeResult
-from gis.geocode_workers import WorkerPool, _as_row, _from_row, resolve_sliced, worker_count
+from gis.geocode_workers import resolve_sliced, worker_count
 
 PARENT = os.getpid()
 KEYS = [f"xã số {i}" for i in range(1000)]
