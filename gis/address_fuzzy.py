@@ -6,6 +6,8 @@ it names any), so a typo cannot jump across the country.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -26,6 +28,7 @@ from gis.gazetteer import (
 )
 
 FUZZY_MAX_WORDS = 5
+NEAR_LIMIT = 8  # near keys kept per part
 
 
 class FuzzyMatching:
@@ -78,13 +81,28 @@ class FuzzyMatching:
             return []
         levels = LEVELS_OF_KIND[kind] if kind else (*PROVINCE_LEVELS, OLD_DISTRICT,
                                                      *COMMUNE_LEVELS)  # fmt: skip
-        keys, ids = self._choice_list(tuple(sorted(levels)), tuple(sorted(provinces)))
-        matches = process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        return [(ids[i], 0.82 if d == 1 else 0.68) for _, d, i in matches if d > 0]
+        keys, ids, ranks, starts = self._choice_list(
+            tuple(sorted(levels)), tuple(sorted(provinces))
+        )
+        # Only keys within max_edits of this length can be that near (an edit changes the
+        # length by one at most): a slice of the list, which is sorted by length.
+        top = len(starts) - 1
+        lo = starts[min(max(len(key) - max_edits, 0), top)]
+        hi = starts[min(len(key) + max_edits + 1, top)]
+        matches = process.extract(
+            key, keys[lo:hi], scorer=OSA.distance, score_cutoff=max_edits, limit=None
+        )
+        # The 8 nearest, ties in the order of the unsorted list (as one extract over it).
+        best = sorted((d, ranks[lo + i]) for _, d, i in matches)[:NEAR_LIMIT]
+        return [(ids[rank], 0.82 if d == 1 else 0.68) for d, rank in best if d > 0]
 
-    def _choice_list(self, levels: tuple, provinces: tuple) -> tuple[list[str], list[list[int]]]:
-        """Keys (and their units) at these levels; communes and districts only in these
-        provinces when any are given (province names are always candidates)."""
+    def _choice_list(
+        self, levels: tuple, provinces: tuple
+    ) -> tuple[list[str], list[list[int]], list[int], list[int]]:
+        """Keys at these levels, sorted by length, with their place in the list unsorted
+        (their rank) and the units of each rank; ``starts[n]``: where keys of length ``n``
+        begin. Communes and districts only in these provinces when any are given
+        (province names are always candidates)."""
         cached = self._choices.get((levels, provinces))
         if cached:
             return cached
@@ -93,7 +111,12 @@ class FuzzyMatching:
             for key, uid, level in self._by_province().get(scope, ()):
                 if level in levels:
                     by_key.setdefault(key, []).append(uid)
-        result = (list(by_key), list(by_key.values()))
+        ranked = sorted(enumerate(by_key), key=lambda t: len(t[1]))  # stable: ranks in order
+        keys = [key for _, key in ranked]
+        ranks = [rank for rank, _ in ranked]
+        longest = len(keys[-1]) if keys else 0
+        starts = [bisect_left(keys, n, key=len) for n in range(longest + 2)]
+        result = (keys, list(by_key.values()), ranks, starts)
         if len(self._choices) < 10_000:
             self._choices[(levels, provinces)] = result
         return result

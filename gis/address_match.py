@@ -39,7 +39,7 @@ class MentionFinder(FuzzyMatching):
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
-        self._choices: dict[tuple, tuple[list[str], list[list[int]]]] = {}
+        self._choices: dict[tuple, tuple] = {}  # gis.address_fuzzy's choice lists
         self._province_index: dict | None = None
         self._by_province()  # built with the gazetteer, not in the first batch
         self._typed = _typed_names(gazetteer)
@@ -50,7 +50,8 @@ class MentionFinder(FuzzyMatching):
         self._tokens: dict[str, tuple[Tokens, bool]] = {}
         self._words: dict[str, tuple[Tokens, bool]] = {}  # word → tokens, has diacritics
         self._glued: dict[str, tuple[str, str] | None] = {}  # word → glued_type(word)
-        self._parts: dict[tuple, list[Mention]] = {}  # (part, place, last, accented)
+        # (part, place, last, accented) → its mentions, and what they say (`_said`)
+        self._parts: dict[tuple, tuple[list[Mention], tuple]] = {}
         self._read: dict[tuple, list[Mention]] = {}  # (tokens, last, accented), at place 0
 
     def parts(self, clean: str) -> tuple[list[tuple[str, Tokens]], bool]:
@@ -90,6 +91,7 @@ class MentionFinder(FuzzyMatching):
         name the same units in the same way ("thôn 3, Xã Ninh Hải, …" and "thôn 5, xã
         Ninh Hải, …", when the village parts name no unit)."""
         out: list[Mention] = []
+        named: list[tuple] = []  # what each part with mentions says, in order
         last = len(parts) - 1
         memo = self._parts
         for p, (part, tokens) in enumerate(parts):
@@ -103,14 +105,14 @@ class MentionFinder(FuzzyMatching):
                 own = accented and (
                     any(f != a for f, a in tokens) or all(f.isdigit() for f, _ in tokens)
                 )
-                found = self._placed(tokens, p, p == last, own, accented and not own)
+                mentions = self._placed(tokens, p, p == last, own, accented and not own)
+                found = (mentions, _said(mentions))
                 if len(memo) < PART_MEMO_SIZE:
                     memo[key] = found
-            out.extend(found)
-        named = tuple(
-            (m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids) for m in out
-        )
-        return out, (accented, named)
+            if found[0]:
+                out.extend(found[0])
+                named.append(found[1])
+        return out, (accented, tuple(named))
 
     def _placed(
         self, tokens: Tokens, p: int, last: bool, accented: bool, unaccented: bool
@@ -261,6 +263,13 @@ class MentionFinder(FuzzyMatching):
         return Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
 
     # -- fuzzy ----------------------------------------------------------------------------
+
+
+def _said(mentions: list[Mention]) -> tuple:
+    """All a resolver reads of a part's mentions (their positions carry the part's place)."""
+    return tuple(
+        (m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids) for m in mentions
+    )
 
 
 def _typed_names(g: Gazetteer) -> dict[tuple[str, ...], dict[str, list[int]]]:
