@@ -3,8 +3,9 @@
 The modules stay plain Python; Cython turns each into a C extension that runs the same
 code about a third faster (the geocoder's throughput is issue 3's target). Where they
 cannot be compiled (no C compiler), the install goes on with the sources, only slower.
-The build records the sha256 of each source it compiled (`MANIFEST`): gis/__init__.py
-uses a compiled module only while its source is unchanged.
+The build records the sha256 of each source it compiled (`MANIFEST`), with its .pxd if it
+has one (the C types of its hot classes and functions; the .py stays plain Python):
+gis/__init__.py uses a compiled module only while both are unchanged.
 """
 
 import hashlib
@@ -21,6 +22,16 @@ from setuptools.command.build_ext import build_ext
 GEOCODER = ["gis/geocoding.py", "gis/geocode_result.py", "gis/coordinates.py"]
 COMPILED = ["gis/normalise.py", *sorted(glob("gis/address_*.py")), *GEOCODER]
 MANIFEST = "gis/_compiled_sources.json"  # module name → sha256 of the source compiled
+
+
+def source_digest(source: Path) -> str:
+    """sha256 of a module's source and of its .pxd (the C types it is compiled with), if any;
+    gis/__init__.py computes the same."""
+    digest = hashlib.sha256(source.read_bytes())
+    types = source.with_suffix(".pxd")
+    if types.exists():
+        digest.update(types.read_bytes())
+    return digest.hexdigest()
 
 
 def extensions() -> list:
@@ -46,7 +57,7 @@ class RecordingBuildExt(build_ext):
         for ext in self.extensions:
             if Path(self.get_ext_fullpath(ext.name)).exists():
                 source = Path(*ext.name.split(".")).with_suffix(".py")
-                built[ext.name] = hashlib.sha256(source.read_bytes()).hexdigest()
+                built[ext.name] = source_digest(source)
         target = Path(MANIFEST) if self.inplace else Path(self.build_lib) / MANIFEST
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")

@@ -29,6 +29,15 @@ class _Sources:
         return importlib.util.spec_from_file_location(name, source) if source else None
 
 
+def _source_digest(source: Path) -> str:
+    """As setup.py records it: the source's sha256, with its .pxd (C types) if any."""
+    digest = hashlib.sha256(source.read_bytes())
+    types = source.with_suffix(".pxd")
+    if types.exists():
+        digest.update(types.read_bytes())
+    return digest.hexdigest()
+
+
 def _set_aside_stale_extensions() -> None:
     here = Path(__file__).parent
     pure = os.environ.get("TUQUAN_PURE_PYTHON", "") not in ("", "0")
@@ -44,7 +53,7 @@ def _set_aside_stale_extensions() -> None:
             if not source.exists():
                 continue
             if not pure:
-                if compiled.get(name) == hashlib.sha256(source.read_bytes()).hexdigest():
+                if compiled.get(name) == _source_digest(source):
                     continue
                 warnings.warn(
                     f"{built.name} was not built from the present {source.name}: the source "

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """What each mention of an address can stand for, worked out once per distinct mention.
 
 A mention names units (gis.address_match); its *evidence* is what those units say: the
@@ -9,8 +10,6 @@ rest of the address.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from gis.address_words import Mention
 from gis.gazetteer import (
@@ -29,25 +28,53 @@ EVIDENCE_MEMO_SIZE = 200_000
 _PROVINCE_SET = frozenset(PROVINCE_LEVELS)
 _TYPED_DISTRICT_KINDS = frozenset(k for k in DISTRICT_KINDS if k != "thanhpho")
 
-# (unit named, current commune it may mean, base score, type-word factor, diacritics
-# factor, the only commune in the country with this name)
-Target = tuple[Unit, Unit, float, float, float, bool]
+
+class Target:
+    """A current commune a mention proposes, with the parts of its score that depend on the
+    mention alone, and what the scoring of the address reads of the unit named."""
+
+    def __init__(
+        self, unit: Unit, commune: Unit, base: float, kind_factor: float,
+        accent_factor: float, unique: bool,
+    ) -> None:  # fmt: skip
+        self.unit = unit  # the unit named: the current commune, an old commune or district
+        self.commune = commune  # the current commune it may mean
+        self.base = base
+        self.kind_factor = kind_factor  # the type word written
+        self.accent_factor = accent_factor  # the diacritics written
+        self.unique = unique  # the only commune in the country with this name
+        self.province = commune.province_code
+        self.code = commune.code
+        self.uid = unit.uid
+        self.parent = unit.parent
+        self.is_old_commune = unit.level == OLD_COMMUNE
+        self.is_current = unit.level == CURRENT_COMMUNE
 
 
-@dataclass(slots=True)
 class Evidence:
     """What one mention can stand for, indexed for the scoring of other mentions."""
 
-    provinces: frozenset[str]  # current province codes it names
-    districts: dict[int, tuple[str, ...]]  # old district id → its current communes
-    communes: dict[int, tuple[str, ...]]  # unit id → the current communes it names
-    targets: list[Target]
-    by_province: dict[str, list[Target]]  # the targets in each current province
-    also_province: bool  # written bare, the name is also a province
-    unsupported_penalty: float  # when no other part names the commune's province
-    supported_penalty: float  # when one does
-    district_of: dict[str, frozenset[int]] | None = None  # code → old districts it was in
-    commune_of: dict[str, frozenset[int]] | None = None  # code → units that name it
+    def __init__(
+        self,
+        provinces: frozenset[str],  # current province codes it names
+        districts: dict[int, tuple[str, ...]],  # old district id → its current communes
+        communes: dict[int, tuple[str, ...]],  # unit id → the current communes it names
+        targets: list[Target],
+        by_province: dict[str, list[Target]],  # the targets in each current province
+        also_province: bool,  # written bare, the name is also a province
+        unsupported_penalty: float,  # when no other part names the commune's province
+        supported_penalty: float,  # when one does
+    ) -> None:
+        self.provinces = provinces
+        self.districts = districts
+        self.communes = communes
+        self.targets = targets
+        self.by_province = by_province
+        self.also_province = also_province
+        self.unsupported_penalty = unsupported_penalty
+        self.supported_penalty = supported_penalty
+        self.district_of = None  # code → old districts it was in, when first asked
+        self.commune_of = None  # code → units that name it, when first asked
 
     def held(self, code: str) -> frozenset[int] | None:
         """The old districts (ids) that held this current commune."""
@@ -160,9 +187,9 @@ class EvidenceReader:
             accent_factor = 1.0 if written is None or written == unit.accent_compact else 0.8
             unique = name_counts.get(unit.key, 0) == 1
             for commune in communes:
-                target = (unit, commune, base, kind_factor, accent_factor, unique)
+                target = Target(unit, commune, base, kind_factor, accent_factor, unique)
                 targets.append(target)
-                by_province.setdefault(commune.province_code, []).append(target)
+                by_province.setdefault(target.province, []).append(target)
         return targets, by_province
 
 

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """Find the unit names an address mentions: exact (folded) matches, then fuzzy ones.
 
 An address is read as parts (split at commas and the like) of word tokens. A *mention* is
@@ -267,9 +268,10 @@ class MentionFinder(FuzzyMatching):
 
 def _said(mentions: list[Mention]) -> tuple:
     """All a resolver reads of a part's mentions (their positions carry the part's place)."""
-    return tuple(
-        (m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids) for m in mentions
-    )
+    said = []
+    for m in mentions:  # a loop, not a generator: compiled with m typed (address_match.pxd)
+        said.append((m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids))
+    return tuple(said)
 
 
 def _typed_names(g: Gazetteer) -> dict[tuple[str, ...], dict[str, list[int]]]:

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """Turn the mentions found in an address into one current commune, or say why not.
 
 Each commune-level mention proposes current communes: itself (a current commune) or, for a
@@ -13,12 +14,10 @@ only the agreement between mentions is scored, with set and dict look-ups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gis.address_answer import Answers
 from gis.address_evidence import Evidence, EvidenceReader, Target
-from gis.address_match import Mention
-from gis.gazetteer import CURRENT_COMMUNE, OLD_COMMUNE, Gazetteer, Unit
+from gis.address_words import Mention
+from gis.gazetteer import Gazetteer, Unit
 from gis.geocode_result import GeocodeResult
 
 __all__ = ["Proposal", "Resolver"]
@@ -28,14 +27,14 @@ AMBIGUITY_MARGIN = 0.12  # a runner-up within 12 % of the best makes the answer 
 PRUNE_ABOVE = 0.95  # see Resolver.proposals
 
 
-@dataclass(slots=True)
 class Proposal:
     """One current commune proposed by one mention, with its score."""
 
-    commune: Unit
-    via: Unit  # the unit named: the current commune itself, an old commune or district
-    mention: Mention
-    raw: float  # for ranking (may exceed 1)
+    def __init__(self, commune: Unit, via: Unit, mention: Mention, raw: float) -> None:
+        self.commune = commune
+        self.via = via  # the unit named: the current commune itself, an old commune or district
+        self.mention = mention
+        self.raw = raw  # for ranking (may exceed 1)
 
     @property
     def score(self) -> float:
@@ -56,60 +55,8 @@ class Resolver:
 
     def proposals(self, mentions: list[Mention], accented: bool) -> list[Proposal]:
         """Every (current commune, evidence) proposal, best first."""
-        readings = [m.evidence or self.evidence.reading(m, accented) for m in mentions]
-        hinted: set[str] = set()
-        for e, is_strong, _ in readings:
-            if is_strong:
-                hinted |= e.provinces
-        only = next(iter(hinted)) if len(hinted) == 1 else None
-        out: list[Proposal] = []
-        deferred = []
-        best = 0.0
-        # One flat row per mention, unpacked once: the pairwise loop below is the hot path.
-        rows = [(n.start, n.end, *r) for n, r in zip(mentions, readings, strict=True)]
-        for m, (start, end, e, _, _) in zip(mentions, rows, strict=True):
-            if not e.targets:
-                continue
-            support: dict[str, int] = {}  # province code → other parts that name it
-            context = []  # other parts that name old districts or communes
-            prov_strong = dist_typed = False
-            for n_start, n_end, f, is_strong, typed_district in rows:
-                if n_start < end and start < n_end:
-                    continue  # overlaps m (m itself included)
-                if f.provinces:
-                    for code in f.provinces:
-                        support[code] = support.get(code, 0) + 1
-                if f.districts or f.communes:
-                    context.append(f)
-                if is_strong:
-                    prov_strong = True
-                if typed_district:
-                    dist_typed = True
-            if prov_strong:
-                # Targets outside the written province wait (see below), in their order.
-                if only is not None:
-                    chosen = e.by_province.get(only, ())
-                else:
-                    chosen = [t for t in e.targets if t[1].province_code in hinted]
-                if len(chosen) < len(e.targets):
-                    deferred.append((m, e, support, context, dist_typed))
-            else:
-                chosen = e.targets
-            for target in chosen:
-                raw = _score(target, m, e, support, context, prov_strong, dist_typed)
-                out.append(Proposal(target[1], target[0], m, raw))
-                if raw > best:
-                    best = raw
-        # A proposal the written province contradicts scores at most ~0.82: it matters only
-        # when nothing else reaches PRUNE_ABOVE.
-        if deferred and best < PRUNE_ABOVE:
-            for m, e, support, context, dist_typed in deferred:
-                for target in e.targets:
-                    if target[1].province_code not in hinted:
-                        raw = _score(target, m, e, support, context, True, dist_typed)
-                        out.append(Proposal(target[1], target[0], m, raw))
-        out.sort(key=lambda p: -p.raw)
-        return out
+        reader = self.evidence
+        return _proposals(mentions, [m.evidence or reader.reading(m, accented) for m in mentions])
 
     # -- the answer ------------------------------------------------------------------------
     def result(self, text: str, mentions: list[Mention], accented: bool) -> GeocodeResult:
@@ -133,12 +80,72 @@ class Resolver:
         return self.answers.matched(text, best)
 
 
+def _proposals(mentions: list[Mention], readings: list[tuple]) -> list[Proposal]:
+    """`Resolver.proposals` of mentions read as ``readings`` (EvidenceReader.reading)."""
+    hinted: set[str] = set()
+    for e, is_strong, _ in readings:
+        if is_strong:
+            hinted |= e.provinces
+    only = next(iter(hinted)) if len(hinted) == 1 else None
+    out: list[Proposal] = []
+    deferred = []
+    best = 0.0
+    # One flat row per mention, unpacked once: the pairwise loop below is the hot path.
+    rows = [(n.start, n.end, *r) for n, r in zip(mentions, readings, strict=True)]
+    for m, (start, end, e, _, _) in zip(mentions, rows, strict=True):
+        if not e.targets:
+            continue
+        support: dict[str, int] = {}  # province code → other parts that name it
+        context = []  # other parts that name old districts or communes
+        prov_strong = dist_typed = False
+        for n_start, n_end, f, is_strong, typed_district in rows:
+            if n_start < end and start < n_end:
+                continue  # overlaps m (m itself included)
+            if f.provinces:
+                for code in f.provinces:
+                    support[code] = support.get(code, 0) + 1
+            if f.districts or f.communes:
+                context.append(f)
+            if is_strong:
+                prov_strong = True
+            if typed_district:
+                dist_typed = True
+        if prov_strong:
+            # Targets outside the written province wait (see below), in their order.
+            if only is not None:
+                chosen = e.by_province.get(only, ())
+            else:
+                chosen = [t for t in e.targets if t.province in hinted]
+            if len(chosen) < len(e.targets):
+                deferred.append((m, e, support, context, dist_typed))
+        else:
+            chosen = e.targets
+        for target in chosen:
+            raw = _score(target, m, e, support, context, prov_strong, dist_typed)
+            out.append(Proposal(target.commune, target.unit, m, raw))
+            if raw > best:
+                best = raw
+    # A proposal the written province contradicts scores at most ~0.82: it matters only
+    # when nothing else reaches PRUNE_ABOVE.
+    if deferred and best < PRUNE_ABOVE:
+        for m, e, support, context, dist_typed in deferred:
+            for target in e.targets:
+                if target.province not in hinted:
+                    raw = _score(target, m, e, support, context, True, dist_typed)
+                    out.append(Proposal(target.commune, target.unit, m, raw))
+    out.sort(key=_by_raw)
+    return out
+
+
+def _by_raw(p: Proposal) -> float:
+    return -p.raw
+
+
 def _score(target: Target, m: Mention, e: Evidence, support: dict[str, int],
            context: list[Evidence], prov_strong: bool, dist_typed: bool) -> float:  # fmt: skip
     """A proposal's score: its own evidence and how the rest of the address agrees."""
-    unit, commune, base, kind_factor, accent_factor, unique = target
-    province, code = commune.province_code, commune.code
-    is_old_commune = unit.level == OLD_COMMUNE
+    province, code = target.province, target.code
+    is_old_commune = target.is_old_commune
     supporters = support.get(province, 0)
     parent = district = secondary = False
     for f in context:
@@ -147,31 +154,31 @@ def _score(target: Target, m: Mention, e: Evidence, support: dict[str, int],
         if supporters == 1 and province in f.provinces:
             continue
         if f.districts:
-            if is_old_commune and unit.parent in f.districts:
+            if is_old_commune and target.parent in f.districts:
                 parent = True
             held = f.held(code)
-            if held and (not is_old_commune or len(held) > 1 or unit.parent not in held):
+            if held and (not is_old_commune or len(held) > 1 or target.parent not in held):
                 district = True
         if f.communes:
             naming = f.naming(code)
-            if naming and (len(naming) > 1 or unit.uid not in naming):
+            if naming and (len(naming) > 1 or target.uid not in naming):
                 secondary = True  # two names in the address agree on the commune
     prov_support = supporters > 0
     prov_conflict = prov_strong and not prov_support
     dist_conflict = dist_typed and not (district or parent)
-    score = base
+    score = target.base
     if prov_support:
         score += 0.33
-    elif not (prov_conflict or e.also_province) and unique:
+    elif not (prov_conflict or e.also_province) and target.unique:
         score += 0.2  # the only commune, old or new, with this name in the country
     score += 0.25 if parent else 0.08 if district else 0.0
     score += 0.2 if secondary else 0.0
-    score += 0.02 if unit.level == CURRENT_COMMUNE else 0.0
+    score += 0.02 if target.is_current else 0.0
     if is_old_commune and not (parent or district):
         score -= 0.12  # an old commune named without its district: weaker than a new one
     score -= 0.35 if prov_conflict else 0.0
     score -= 0.15 if dist_conflict else 0.0
     score -= e.supported_penalty if prov_support else e.unsupported_penalty
     score -= m.loose
-    quality = m.quality * kind_factor * accent_factor
+    quality = m.quality * target.kind_factor * target.accent_factor
     return max(0.0, score) * quality  # may pass 1: ranks; clipped in the result

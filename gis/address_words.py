@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The words of addresses: type words ("xã", "P.", "TP"), street words, and mentions.
 
 Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuzzy).
@@ -6,7 +7,6 @@ Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuz
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from gis.gazetteer import COMMUNE_LEVELS, OLD_DISTRICT, PROVINCE_LEVELS
 from gis.gazetteer_sources import COMMUNE_KINDS
@@ -48,23 +48,30 @@ STREET_WORDS_FOLDED = frozenset((
 PART_STRIDE = 1 << 16
 
 
-@dataclass(slots=True)
 class Mention:
     """A run of tokens that names units: [start, end) over the whole address."""
 
-    part: int
-    start: int
-    end: int
-    uids: list[int]
-    kind: str | None  # the type word written in front, if any
-    quality: float  # 1.0 exact; lower for fuzzy matches
-    accent: str  # the words as written (accented key), for the diacritics tie-break
-    whole: bool  # the mention is a whole part of the address
-    loose: float = 0.0  # penalty: unexplained words right after it, or a type word before it
-    evidence: tuple | None = field(default=None, compare=False)  # set once by the resolver
+    def __init__(
+        self, part: int, start: int, end: int, uids: list[int], kind: str | None,
+        quality: float, accent: str, whole: bool, loose: float = 0.0,
+    ) -> None:  # fmt: skip
+        self.part = part
+        self.start = start
+        self.end = end
+        self.uids = uids
+        self.kind = kind  # the type word written in front, if any
+        self.quality = quality  # 1.0 exact; lower for fuzzy matches
+        self.accent = accent  # the words as written (accented key), for the diacritics tie-break
+        self.whole = whole  # the mention is a whole part of the address
+        # Penalty: unexplained words right after it, or a type word before it.
+        self.loose = loose
+        self.evidence = None  # set once by the resolver (gis.address_evidence)
 
-    def overlaps(self, other: Mention) -> bool:
-        return self.start < other.end and other.start < self.end
+    def __repr__(self) -> str:
+        return (
+            f"Mention({self.part}, {self.start}, {self.end}, {self.uids}, {self.kind!r}, "
+            f"{self.quality}, {self.accent!r}, {self.whole}, {self.loose})"
+        )
 
 
 # With diacritics written, a type word must carry its own: "Phương Bình" is no "phường".

@@ -57,6 +57,24 @@ def test_a_module_compiled_from_another_source_is_set_aside(tmp_path, manifest):
     assert "rebuild with `make`" in done.stderr
 
 
+def test_a_module_whose_types_changed_is_set_aside(tmp_path):
+    # The .pxd gives the compiled module its C types: an extension built with other types
+    # is stale too, though the .py is the one it was built from.
+    package = tmp_path / "gis"
+    package.mkdir()
+    for name in ("__init__.py", "_compiled_sources.json", "address_words.py"):
+        shutil.copy(PACKAGE / name, package / name)
+    built = next(PACKAGE.glob(f"address_words{EXTENSION}"))
+    shutil.copy(built, package / built.name)
+    types = (PACKAGE / "address_words.pxd").read_text()
+    (package / "address_words.pxd").write_text(types)
+    assert _import_in(tmp_path, "gis.address_words").stdout.strip() == str(package / built.name)
+    (package / "address_words.pxd").write_text(types + "\n# edited after the build\n")
+    done = _import_in(tmp_path, "gis.address_words")
+    assert done.stdout.strip() == str(package / "address_words.py")
+    assert "was not built from the present address_words.py" in done.stderr
+
+
 def test_pure_python_on_request():
     done = _import_in(PACKAGE.parent, "gis.address_match", TUQUAN_PURE_PYTHON="1")
     assert done.stdout.strip() == str(PACKAGE / "address_match.py")
