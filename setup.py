@@ -19,7 +19,9 @@ from setuptools.command.build_ext import build_ext
 # The matcher's hot path: reading addresses and scoring what they name (~100 µs each), and
 # the geocoder's batch code around it (results, coordinates).
 # The Makefile rebuilds when one of these changes (the same files).
-GEOCODER = ["gis/geocoding.py", "gis/geocode_result.py", "gis/coordinates.py"]
+GEOCODER = [
+    "gis/geocoding.py", "gis/geocode_result.py", "gis/coordinates.py", "gis/gazetteer.py",
+]  # fmt: skip
 COMPILED = ["gis/normalise.py", *sorted(glob("gis/address_*.py")), *GEOCODER]
 MANIFEST = "gis/_compiled_sources.json"  # module name → sha256 of the source compiled
 

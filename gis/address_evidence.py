@@ -43,12 +43,13 @@ class Target:
         self.kind_factor = kind_factor  # the type word written
         self.accent_factor = accent_factor  # the diacritics written
         self.unique = unique  # the only commune in the country with this name
-        self.province = commune.province_code
-        self.code = commune.code
-        self.uid = unit.uid
-        self.parent = unit.parent
-        self.is_old_commune = unit.level == OLD_COMMUNE
-        self.is_current = unit.level == CURRENT_COMMUNE
+        # Read through the typed fields (address_evidence.pxd): C fields when compiled.
+        self.province = self.commune.province_code
+        self.code = self.commune.code
+        self.uid = self.unit.uid
+        self.parent = self.unit.parent
+        self.is_old_commune = self.unit.level == OLD_COMMUNE
+        self.is_current = self.unit.level == CURRENT_COMMUNE
 
 
 class Evidence:

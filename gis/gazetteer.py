@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The gazetteer: current units loaded in PostGIS plus pre-2025 units kept as their aliases.
 
 Every name is indexed by its compact folded key ("Xã Ninh Hải" → "ninhhai"), together with
@@ -39,26 +40,34 @@ _NON_WORD = re.compile(r"[\W_]+")
 SHORT_KEY_LEN = 3  # keys this short need a type word or a whole part of the address
 
 
-@dataclass(eq=False, slots=True)
 class Unit:
     """A current or pre-2025 unit in the gazetteer."""
 
-    uid: int
-    level: str
-    name: str
-    full_name: str
-    kind: str
-    code: str | None
-    parent: int | None
-    successors: tuple[str, ...]
-    province_code: str | None
-    lon: float | None
-    lat: float | None
-    loaded: bool = False
-    accent: str = ""
-    accent_compact: str = ""  # accented key without spaces or punctuation
-    key: str = ""
-    keywords: tuple[str, ...] = ()  # the package's folded spellings, typed or not
+    def __init__(
+        self, uid: int, level: str, name: str, full_name: str, kind: str, code: str | None,
+        parent: int | None, successors: tuple[str, ...], province_code: str | None,
+        lon: float | None, lat: float | None, loaded: bool = False,
+        keywords: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
+        self.uid = uid
+        self.level = level
+        self.name = name
+        self.full_name = full_name
+        self.kind = kind
+        self.code = code
+        self.parent = parent
+        self.successors = successors
+        self.province_code = province_code
+        self.lon = lon
+        self.lat = lat
+        self.loaded = loaded
+        self.accent = ""  # set with the index (Gazetteer._index)
+        self.accent_compact = ""  # accented key without spaces or punctuation
+        self.key = ""
+        self.keywords = keywords  # the package's folded spellings, typed or not
+
+    def __repr__(self) -> str:
+        return f"Unit({self.uid}, {self.level!r}, {self.full_name!r}, code={self.code!r})"
 
     @property
     def label(self) -> str:

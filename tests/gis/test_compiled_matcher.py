@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import gis
-from gis import address_match, address_resolve, geocode_result, geocoding, normalise
+from gis import address_match, address_resolve, gazetteer, geocode_result, geocoding, normalise
 
 PACKAGE = Path(gis.__file__).parent
 EXTENSION = importlib.machinery.EXTENSION_SUFFIXES[0]
@@ -22,7 +22,7 @@ EXTENSION = importlib.machinery.EXTENSION_SUFFIXES[0]
 def test_the_matcher_runs_compiled():
     # A build that fell back to the sources would pass every other test, only slower.
     pure = os.environ.get("TUQUAN_PURE_PYTHON", "") not in ("", "0")
-    for module in (normalise, address_match, address_resolve, geocoding, geocode_result):
+    for module in (normalise, address_match, address_resolve, geocoding, geocode_result, gazetteer):
         assert module.__file__.endswith(".py" if pure else EXTENSION), (
             f"{module.__name__} was loaded from {module.__file__}: run `make test` (it "
             "rebuilds the compiled matcher when a source changes)"
