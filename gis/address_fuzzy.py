@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """Fuzzy mentions: near spellings (1–2 edits, by length) of unit names, by the hierarchy.
 
 A commune is only looked for among the communes of the provinces the address names (when
@@ -24,7 +25,6 @@ from gis.gazetteer import (
     OLD_COMMUNE,
     OLD_DISTRICT,
     PROVINCE_LEVELS,
-    Gazetteer,
 )
 
 FUZZY_MAX_WORDS = 5
@@ -32,11 +32,9 @@ NEAR_LIMIT = 8  # near keys kept per part
 
 
 class FuzzyMatching:
-    """Mixin of MentionFinder: the fuzzy pass (needs ``self.g`` and its caches)."""
-
-    g: Gazetteer
-    _choices: dict
-    _province_index: dict | None
+    """Base of MentionFinder: the fuzzy pass. Its attributes, set by MentionFinder: ``g``
+    (the Gazetteer), ``_choices`` (choice lists by levels and provinces) and
+    ``_province_index`` (see `_by_province`); typed in address_fuzzy.pxd."""
 
     def fuzzy(
         self,

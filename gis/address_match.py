@@ -76,7 +76,7 @@ class MentionFinder(FuzzyMatching):
             found = words.get(word)
             if found is None:
                 read = word_tokens(word)
-                found = (read, any(f != a for f, a in read))
+                found = (read, _has_marks(read))
                 if len(words) < PART_MEMO_SIZE:
                     words[word] = found
             tokens.extend(found[0])
@@ -103,9 +103,7 @@ class MentionFinder(FuzzyMatching):
                 # "số 12 ngõ 5, Xa Xop, Tinh Quang Ngai" (a house part typed with them, the
                 # units without) still reads "Xa" as "xã", and its names break no ties. A
                 # part of numbers ("8, 10, Hồ Chí Minh") follows the address.
-                own = accented and (
-                    any(f != a for f, a in tokens) or all(f.isdigit() for f, _ in tokens)
-                )
+                own = accented and (_has_marks(tokens) or _all_numbers(tokens))
                 mentions = self._placed(tokens, p, p == last, own, accented and not own)
                 found = (mentions, _said(mentions))
                 if len(memo) < PART_MEMO_SIZE:
@@ -217,16 +215,7 @@ class MentionFinder(FuzzyMatching):
                 out.append(
                     Mention(p, offset + n - 1, offset + n, uids, None, 1.0, accents[-1], False)
                 )
-        # A run of words inside a longer name is not a name of its own ("Tân Sơn" in
-        # "Tân Sơn Hòa").
-        return [
-            m
-            for m in out
-            if not any(
-                o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start
-                for o in out
-            )
-        ]
+        return _outermost(out)
 
     def _typed_at(self, folded, accents, i, p, offset, found, glued) -> Mention | None:
         """The name after the type word at ``i`` (``found`` by type_at, or ``glued`` to it)."""
@@ -264,6 +253,37 @@ class MentionFinder(FuzzyMatching):
         return Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
 
     # -- fuzzy ----------------------------------------------------------------------------
+
+
+def _has_marks(tokens: Tokens) -> bool:
+    """Some token is written with diacritics (its accented form is not its folded one)."""
+    # A loop, not any(generator): a generator is a closure, which a cpdef cannot hold.
+    for folded, accented in tokens:  # noqa: SIM110
+        if folded != accented:
+            return True
+    return False
+
+
+def _all_numbers(tokens: Tokens) -> bool:
+    for folded, _ in tokens:  # noqa: SIM110 (as in _has_marks)
+        if not folded.isdigit():
+            return False
+    return True
+
+
+def _outermost(mentions: list[Mention]) -> list[Mention]:
+    """Without the mentions inside a longer one: a run of words inside a longer name is
+    not a name of its own ("Tân Sơn" in "Tân Sơn Hòa")."""
+    kept = []
+    for m in mentions:  # loops, not generators: compiled with m and o typed
+        inside = False
+        for o in mentions:
+            if o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start:
+                inside = True
+                break
+        if not inside:
+            kept.append(m)
+    return kept
 
 
 def _said(mentions: list[Mention]) -> tuple:
