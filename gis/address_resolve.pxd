@@ -4,20 +4,37 @@
 
 cimport cython
 
-from gis.address_evidence cimport Evidence, Target
+from gis.address_evidence cimport Evidence, EvidenceReader, Target
 from gis.address_words cimport Mention
+from gis.gazetteer cimport Unit
 
 
 cdef class Proposal:
-    cdef public object commune, via, mention
+    cdef public Unit commune, via
+    cdef public Mention mention
     cdef public double raw
 
 
-@cython.locals(e=Evidence, f=Evidence, target=Target, m=Mention, n=Mention, best=cython.double, raw=cython.double,
-               start=Py_ssize_t, end=Py_ssize_t, n_start=Py_ssize_t, n_end=Py_ssize_t,
-               is_strong=bint, typed_district=bint, prov_strong=bint, dist_typed=bint,
-               out=list, rows=list, hinted=set, support=dict, context=list)
+cdef class Resolver:
+    cdef public object g, answers
+    cdef public EvidenceReader evidence
+
+    @cython.locals(reader=EvidenceReader, m=Mention)
+    cpdef list proposals(self, list mentions, bint accented)
+
+    @cython.locals(proposals=list, best_by_code=dict, ranked=list, p=Proposal, best=Proposal,
+                   close=list, m=Mention)
+    cpdef object result(self, str text, list mentions, bint accented)
+
+
+@cython.locals(e=Evidence, f=Evidence, target=Target, m=Mention, n=Mention,
+               best=cython.double, raw=cython.double, count=Py_ssize_t, i=Py_ssize_t,
+               j=Py_ssize_t, is_strong=bint, typed_district=bint, prov_strong=bint,
+               dist_typed=bint, out=list, hinted=set, support=dict, context=list)
 cpdef list _proposals(list mentions, list readings)
+
+@cython.locals(m=Mention)
+cpdef bint _all_exact(list mentions)
 
 cpdef double _by_raw(Proposal p)
 

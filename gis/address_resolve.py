@@ -69,7 +69,7 @@ class Resolver:
         if not ranked or ranked[0].raw < MATCH_FLOOR:
             if ranked and len({(m.start, m.end) for m in mentions}) == 1:
                 # One name and nothing else: no "rest of the address" to blame.
-                if all(m.quality >= 1.0 for m in mentions):
+                if _all_exact(mentions):
                     return self.answers.one_name(text, mentions, ranked, accented)
                 return self.answers.no_commune(text, mentions, ranked, loose=True)
             return self.answers.no_commune(text, mentions, ranked)
@@ -90,17 +90,21 @@ def _proposals(mentions: list[Mention], readings: list[tuple]) -> list[Proposal]
     out: list[Proposal] = []
     deferred = []
     best = 0.0
-    # One flat row per mention, unpacked once: the pairwise loop below is the hot path.
-    rows = [(n.start, n.end, *r) for n, r in zip(mentions, readings, strict=True)]
-    for m, (start, end, e, _, _) in zip(mentions, rows, strict=True):
+    count = len(mentions)
+    # By index over both lists, no tuples in between: the pairwise loop is the hot path.
+    for i in range(count):
+        m = mentions[i]
+        e = readings[i][0]
         if not e.targets:
             continue
         support: dict[str, int] = {}  # province code → other parts that name it
         context = []  # other parts that name old districts or communes
         prov_strong = dist_typed = False
-        for n_start, n_end, f, is_strong, typed_district in rows:
-            if n_start < end and start < n_end:
+        for j in range(count):
+            n = mentions[j]
+            if n.start < m.end and m.start < n.end:
                 continue  # overlaps m (m itself included)
+            f, is_strong, typed_district = readings[j]
             if f.provinces:
                 for code in f.provinces:
                     support[code] = support.get(code, 0) + 1
@@ -135,6 +139,14 @@ def _proposals(mentions: list[Mention], readings: list[tuple]) -> list[Proposal]
                     out.append(Proposal(target.commune, target.unit, m, raw))
     out.sort(key=_by_raw)
     return out
+
+
+def _all_exact(mentions: list[Mention]) -> bool:
+    # A loop, not all(generator): a generator is a closure, which a cpdef cannot hold.
+    for m in mentions:  # noqa: SIM110
+        if m.quality < 1.0:
+            return False
+    return True
 
 
 def _by_raw(p: Proposal) -> float:
