@@ -105,16 +105,28 @@ def _ordered(a: float, b: float) -> ParsedPoint:
     )
 
 
+def may_be_point(text: str) -> bool:
+    """False when a text in NFC (as gis.normalise.nfc gives it: also without control
+    characters and runs of spaces, which change neither its letters nor its digits) can
+    hold no coordinates: `parse_point` of the text it came from is then None. A batch
+    screens its addresses with it, without a call of parse_point for each."""
+    if not _has_degrees(text) and _OTHER_LETTER.search(text):
+        return False  # a letter of no label, and no degree sign: neither a pair nor DMS
+    return _HAS_DIGIT.search(text) is not None
+
+
+def _has_degrees(text: str) -> bool:
+    return "°" in text or "º" in text or "˚" in text
+
+
 def parse_point(text: str) -> ParsedPoint | None:
     """The point written in ``text``; None when the text is not coordinates at all."""
     if len(text) > 120:
         return None
     text = unicodedata.normalize("NFC", text)
-    degrees = "°" in text or "º" in text or "˚" in text
-    if not degrees and _OTHER_LETTER.search(text):
-        return None  # a letter of no label, and no degree sign: neither a pair nor DMS
-    if not _HAS_DIGIT.search(text):
+    if not may_be_point(text):
         return None
+    degrees = _has_degrees(text)
     cleaned = _LABELS.sub(" ", text).strip()
     for pattern in (_DECIMAL_PAIR, _COMMA_DECIMAL_PAIR):
         m = pattern.match(cleaned)

@@ -23,7 +23,7 @@ from gis.address_match import MentionFinder
 from gis.address_resolve import Resolver
 from gis.boundaries import boundary_version
 from gis.commune_index import CommuneIndex
-from gis.coordinates import ParsedPoint, in_territory, parse_point
+from gis.coordinates import ParsedPoint, in_territory, may_be_point, parse_point
 from gis.gazetteer import Gazetteer
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
@@ -195,7 +195,8 @@ class Geocoder(PointGeocoding):
         points: list[tuple[str, ParsedPoint]] = []
         addresses: list[str] = []
         for key in keys:
-            point = parse_point(first_text[key][0])
+            text, clean = first_text[key]
+            point = parse_point(text) if may_be_point(clean) else None
             if point is None:
                 addresses.append(key)
             else:

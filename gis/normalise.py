@@ -38,7 +38,12 @@ def nfc(text: str) -> str:
     """Unicode NFC with control characters removed and spaces collapsed."""
     text = unicodedata.normalize("NFC", text)
     # What _CONTROL_RE removes is unprintable, but for U+FFFD: most texts skip the scan.
-    if not text.isprintable() or "\ufffd" in text:
+    if text.isprintable() and "\ufffd" not in text:
+        # The only white space a printable text can have is the ASCII space: most texts
+        # have their spaces collapsed already.
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
+    else:
         text = _CONTROL_RE.sub(" ", text)
     # str.split() and the regex \s agree on what is white space (Py_UNICODE_ISSPACE).
     return " ".join(text.split())

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from gis import coordinates
-from gis.coordinates import archipelago, in_territory, parse_point
+from gis.coordinates import archipelago, in_territory, may_be_point, parse_point
+from gis.normalise import nfc
 
 
 @pytest.mark.parametrize(
@@ -102,3 +103,20 @@ def test_the_letter_check_changes_no_reading_of_the_evaluation_set():
 
     texts = [row.text for row in load_rows()]
     assert [parse_point(t) for t in texts] == [_parse_point_without_the_shortcut(t) for t in texts]
+
+
+SCREENED = [
+    *LABELLED, "20.25,\n105.97", "20.25\x00, 105.97", "  20.25   105.97  ", "\ufeff20.25 105.97",
+    "Xa\u0300 20 105", "n\u0303 20.25 105.97", "20\u00b0 15' N", "Phường 6, Quận 3", "",
+]  # fmt: skip
+
+
+def test_the_batch_screening_turns_away_no_point():
+    # A batch asks parse_point only of the texts may_be_point lets through (on their NFC
+    # form): every text it turns away must read no point.
+    from tests.data.geocode.evaluation import load_rows
+
+    for text in [*SCREENED, *(row.text for row in load_rows())]:
+        if not may_be_point(nfc(text)):
+            assert parse_point(text) is None, text
+    assert all(may_be_point(nfc(t)) for t in ("20.25, 105.97", "20°15'N 105°58'E", "LAT 1 LON 2"))

@@ -97,3 +97,12 @@ def test_the_accent_key_of_nfc_text_is_its_accent_key():
     for text in ("Hoà Bình", "THỊ XÃ Mỹ Hào", "thuỷ", "Xã  \x01Ninh\u00a0Hải", "a \u0301b"):
         clean = nfc(text)
         assert accent_key_of_nfc(clean) == accent_key(clean)
+
+
+def test_the_only_printable_white_space_is_the_ascii_space():
+    # nfc returns printable text as it is when no two spaces meet and none starts or ends it.
+    every = (chr(i) for i in range(sys.maxunicode + 1))
+    spaces = [c for c in every if c.isspace() and c.isprintable()]
+    assert spaces == [" "]
+    for text in ("a  b", " a", "a ", "  ", " ", "", "a b"):
+        assert nfc(text) == " ".join(text.split())
