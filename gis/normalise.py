@@ -69,6 +69,8 @@ _FOLD_TABLE = _FoldTable()
 
 def fold(text: str) -> str:
     """Lower case without diacritics ('Đà Nẵng' → 'da nang'); keeps other characters."""
+    if text.isascii():  # nothing to take off (a flag of the string: no scan)
+        return text.lower()
     return text.translate(_FOLD_TABLE).lower()
 
 
@@ -80,7 +82,7 @@ def accent_key(text: str) -> str:
 def accent_key_of_nfc(text: str) -> str:
     """`accent_key` of a text already in NFC (as `nfc` gives it)."""
     lowered = text.lower()
-    if not _TONE_PAIR_RE.search(lowered):
+    if lowered.isascii() or not _TONE_PAIR_RE.search(lowered):  # ASCII: no tone marks
         return lowered
     return _TONE_RE.sub(lambda m: _TONE_PLACEMENT[m.group()], lowered)
 
