@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """The one result for an address, from its ranked proposals: matched, ambiguous or unmatched."""
 
 from __future__ import annotations
