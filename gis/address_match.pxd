@@ -6,6 +6,7 @@ cimport cython
 
 from gis.address_fuzzy cimport FuzzyMatching
 from gis.address_words cimport Mention
+from gis.normalise cimport split_parts, word_tokens
 
 
 cdef class MentionFinder(FuzzyMatching):

@@ -1,3 +1,4 @@
+# cython: annotation_typing=False
 """Vietnamese text normalisation for matching addresses against unit names.
 
 Three forms of a text are used: NFC (what we store), the *accented key* (NFC, lower case,
@@ -84,7 +85,11 @@ def accent_key_of_nfc(text: str) -> str:
     lowered = text.lower()
     if lowered.isascii() or not _TONE_PAIR_RE.search(lowered):  # ASCII: no tone marks
         return lowered
-    return _TONE_RE.sub(lambda m: _TONE_PLACEMENT[m.group()], lowered)
+    return _TONE_RE.sub(_one_placement, lowered)
+
+
+def _one_placement(m: re.Match) -> str:
+    return _TONE_PLACEMENT[m.group()]
 
 
 def compact(text: str) -> str:
@@ -128,8 +133,11 @@ def word_tokens(word: str) -> tuple[tuple[str, str], ...]:
     """(folded, accented) tokens of one whitespace-separated word (glued words split)."""
     if word.isalpha() and (word.islower() or word.isupper() or word[1:] == word[1:].lower()):
         return ((fold(word), accent_key(word)),)  # one plain word: nothing to split
-    pieces = _NON_WORD_RE.split(split_glued(word).replace("_", " "))
-    return tuple((_number(fold(p)), _number(accent_key(p))) for p in pieces if p)
+    tokens = []
+    for piece in _NON_WORD_RE.split(split_glued(word).replace("_", " ")):
+        if piece:  # a loop, not a generator: compiled with direct calls (normalise.pxd)
+            tokens.append((_number(fold(piece)), _number(accent_key(piece))))
+    return tuple(tokens)
 
 
 _word_tokens = functools.lru_cache(maxsize=100_000)(word_tokens)
