@@ -175,6 +175,10 @@ def main() -> None:
             warm_s, _, warm = _timed(geocoder.geocode_many, texts)
             assert [x.commune_code for x in warm] == [x.commune_code for x in got]
         assert [x.as_dict() for x in got] == [x.as_dict() for x in results]  # same each round
+        # Each round starts as the first does: no worker of this one still exiting (the
+        # kernel's teardown of its pages would run during the next round's first batch).
+        geocoder.close()
+        solo_geocoder.close()
         # The peer reads every rounds-th address here: all the batch once over the rounds,
         # in the same minutes as our batches (noise classes mixed in every slice).
         share = range(r, n, rounds)

@@ -62,10 +62,11 @@ class WorkerPool:
             worker.stop(wait=True)
         self._workers = [w for w in self._workers if w not in workers]
 
-    def close(self) -> None:
-        """Let every worker go (an idle one exits by itself; a busy one is ended)."""
+    def close(self, wait: bool = False) -> None:
+        """Let every worker go (an idle one exits by itself; a busy one is ended), or with
+        ``wait``, end them all and wait until they are gone."""
         for worker in self._workers:
-            worker.stop(wait=False)
+            worker.stop(wait=wait)
         self._workers = []
 
 

@@ -80,6 +80,11 @@ class Geocoder(PointGeocoding):
         self._pool = WorkerPool(self._address_item, self._forget_batch)
         self._close_pool = weakref.finalize(self, self._pool.close)
 
+    def close(self) -> None:
+        """End this geocoder's batch workers now and wait until they are gone (they also go
+        with the geocoder, without the wait); a later batch forks others."""
+        self._pool.close(wait=True)
+
     def refresh(self) -> bool:
         """Reload the gazetteer if boundaries were (re)loaded since; True when reloaded."""
         if boundary_version(self.engine) == self.gazetteer.boundary_version:

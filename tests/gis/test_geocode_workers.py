@@ -146,6 +146,18 @@ def test_a_pool_keeps_no_owner_alive_and_its_workers_end_with_it():
     assert not worker._process.is_alive()  # told to go, it went
 
 
+def test_closing_a_pool_with_wait_leaves_no_worker_behind():
+    counting = _Counting()
+    pool = WorkerPool(counting.work, counting.after_batch)
+    resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+    (worker,) = pool._workers
+    pool.close(wait=True)
+    assert not worker._process.is_alive()  # gone when close returns, not later
+    got = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+    assert set(got) == set(KEYS)  # a later batch forks another
+    pool.close(wait=True)
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_done_here_is_called_once_this_process_has_no_chunk_left(processes):
     calls = []

@@ -103,3 +103,7 @@ def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated
             ).all()
     geocode_cache.clear(national_engine)
     assert stored["3"] == stored["3 again"] == stored["1"] and len(stored["1"]) > 400
+    workers = list(three._pool._workers)
+    assert len(workers) == 2
+    three.close()  # ends them now, and waits
+    assert not any(w._process.is_alive() for w in workers)
