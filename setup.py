@@ -43,7 +43,9 @@ def extensions() -> list:
         return []
     modules = cythonize(
         COMPILED, build_dir="build/cython", quiet=True,
-        compiler_directives={"language_level": 3, "binding": True},
+        # No types from annotations: they would make a str argument reject a str subclass
+        # (numpy.str_), which the sources accept. C types come from the .pxd files only.
+        compiler_directives={"language_level": 3, "binding": True, "annotation_typing": False},
     )  # fmt: skip
     for module in modules:
         module.optional = True  # a failed compile leaves the source in use, not a failed install

@@ -15,4 +15,4 @@ cdef class Answers:
     cpdef str legacy_label(self, Py_ssize_t uid)
 
     @cython.locals(c=Unit, via=Unit, province=Unit)
-    cpdef object matched(self, str text, Proposal best)
+    cpdef object matched(self, object text, Proposal best)

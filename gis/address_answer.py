@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """The one result for an address, from its ranked proposals: matched, ambiguous or unmatched."""
 
 from __future__ import annotations

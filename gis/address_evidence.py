@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """What each mention of an address can stand for, worked out once per distinct mention.
 
 A mention names units (gis.address_match); its *evidence* is what those units say: the

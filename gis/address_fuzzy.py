@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """Fuzzy mentions: near spellings (1–2 edits, by length) of unit names, by the hierarchy.
 
 A commune is only looked for among the communes of the provinces the address names (when

@@ -13,7 +13,7 @@ cdef class MentionFinder(FuzzyMatching):
     cdef public dict _typed, _tokens, _words, _glued, _parts, _read
 
     @cython.locals(out=list, accented=bint, found=tuple)
-    cpdef tuple parts(self, str clean)
+    cpdef tuple parts(self, object clean)
 
     @cython.locals(words=dict, tokens=list, accented=bint, found=tuple, result=tuple)
     cpdef tuple _tokenise(self, str part)

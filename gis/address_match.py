@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """Find the unit names an address mentions: exact (folded) matches, then fuzzy ones.
 
 An address is read as parts (split at commas and the like) of word tokens. A *mention* is

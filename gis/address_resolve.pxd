@@ -24,7 +24,7 @@ cdef class Resolver:
 
     @cython.locals(proposals=list, best_by_code=dict, ranked=list, p=Proposal, best=Proposal,
                    close=list, m=Mention)
-    cpdef object result(self, str text, list mentions, bint accented)
+    cpdef object result(self, object text, list mentions, bint accented)
 
 
 @cython.locals(e=Evidence, f=Evidence, target=Target, m=Mention, n=Mention,

@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """Turn the mentions found in an address into one current commune, or say why not.
 
 Each commune-level mention proposes current communes: itself (a current commune) or, for a

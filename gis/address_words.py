@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """The words of addresses: type words ("xã", "P.", "TP"), street words, and mentions.
 
 Shared by exact matching (gis.address_match) and fuzzy matching (gis.address_fuzzy).

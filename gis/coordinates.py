@@ -110,9 +110,20 @@ def may_be_point(text: str) -> bool:
     characters and runs of spaces, which change neither its letters nor its digits) can
     hold no coordinates: `parse_point` of the text it came from is then None. A batch
     screens its addresses with it, without a call of parse_point for each."""
-    if not _has_degrees(text) and _OTHER_LETTER.search(text):
-        return False  # a letter of no label, and no degree sign: neither a pair nor DMS
-    return _HAS_DIGIT.search(text) is not None
+    return _screened(text, LABEL_LETTERS, _has_degrees(text))
+
+
+def _screened(text, labels, degrees):
+    """Whether ``text`` has a digit (\\d), unless, without ``degrees``, it has a letter of
+    no label first (_OTHER_LETTER): one loop over the characters, compiled
+    (coordinates.pxd) rather than two calls into the regex engine per address."""
+    digit = False
+    for c in text:
+        if c.isdecimal():  # the regex \d
+            digit = True
+        elif not degrees and c.isalnum() and c not in labels:  # [^\W\d_] and no label
+            return False  # a letter of no label, and no degree sign: neither a pair nor DMS
+    return digit
 
 
 def _has_degrees(text: str) -> bool:

@@ -1,4 +1,3 @@
-# cython: annotation_typing=False
 """The gazetteer: current units loaded in PostGIS plus pre-2025 units kept as their aliases.
 
 Every name is indexed by its compact folded key ("Xã Ninh Hải" → "ninhhai"), together with

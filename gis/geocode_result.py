@@ -113,6 +113,15 @@ def as_text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _has_alnum(text):
+    """_ALNUM.search(text) is not None ([^\\W_] is str.isalnum), as a loop: compiled
+    (geocode_result.pxd), no call into the regex engine for each input."""
+    for c in text:  # noqa: SIM110 (a cpdef holds no generator)
+        if c.isalnum():
+            return True
+    return False
+
+
 def unusable(value) -> str | None:
     """Why an input cannot be an address at all, or None (then it gets `invalid`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -129,7 +138,7 @@ def unusable(value) -> str | None:
             f"quá dài / too long for an address ({len(value):,} characters; "
             f"at most {MAX_INPUT_CHARS:,})"
         )
-    if not _ALNUM.search(value):
+    if not _has_alnum(value):
         return "trống / empty input (no letters or digits)"
     if value.isprintable():
         return None

@@ -195,6 +195,22 @@ def test_utf8_bytes_read_like_text(geocoder):
     assert (r.status, r.commune_code, r.text) == ("matched", "13285", "P. Phủ Lý, Ninh Binh")
 
 
+class _Text(str):
+    """A str subclass, as numpy.str_ is (the compiled matcher once turned these away)."""
+
+
+def test_str_subclasses_read_like_text(geocoder):
+    import numpy as np
+
+    texts = ["P. Phủ Lý, Ninh Binh", "so 12 ngo 5 xom dong xa gia vien h gia vien nb",
+             "20.25, 105.97", "!!!"]  # fmt: skip
+    plain = [r.as_dict() for r in geocoder.geocode_many(texts, use_cache=False)]
+    for kind in (np.str_, _Text):
+        got = geocoder.geocode_many([kind(t) for t in texts], use_cache=False)
+        assert [r.as_dict() for r in got] == plain, kind
+        assert geocoder.geocode(kind(texts[0])).commune_code == "13285"
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_a_batch_leaves_the_garbage_collector_as_it_found_it(geocoder, enabled):
     was = gc.isenabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import sys
 import unicodedata
 
@@ -106,3 +107,27 @@ def test_the_only_printable_white_space_is_the_ascii_space():
     assert spaces == [" "]
     for text in ("a  b", " a", "a ", "  ", " ", "", "a b"):
         assert nfc(text) == " ".join(text.split())
+
+
+def test_the_character_loops_find_what_the_patterns_found():
+    # _has_tone_pair and _has_other_separator replace two regex searches (compiled loops).
+    from gis import normalise
+
+    tone = re.compile(r"o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ]")
+    separator = re.compile(r"[;|\n\r\t()\[\]{}<>]")
+    rng = random.Random(11)
+    alphabet = "ouOUàáảãạèéẻẽẹỳýỷỹỵaey ,.;|\n\r\t()[]{}<>ơư\u0300x"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert normalise._has_tone_pair(text) == bool(tone.search(text)), text
+        assert normalise._has_other_separator(text) == bool(separator.search(text)), text
+
+
+def test_a_str_subclass_normalises_like_a_str():
+    import numpy as np
+
+    from gis.coordinates import parse_point
+
+    for text in ("Phường  06, Q.3, TP.HCM", "Xã Hoà Bình", "20°15'N 105°58'E", "NinhBình"):
+        for function in (nfc, fold, accent_key, cache_key, segments, parse_point):
+            assert function(np.str_(text)) == function(text), function.__name__
