@@ -14,9 +14,10 @@ endif
 .PHONY: demo test lint format bench system-deps bench-deps clean
 
 # A venv without pip (left by `python3 -m venv` before python3-venv was installed) is redone.
-# setup.py compiles these (Cython): an edit of one rebuilds them.
-MATCHER := gis/normalise.py $(wildcard gis/address_*.py gis/address_*.pxd) gis/geocoding.py gis/geocode_result.py gis/coordinates.py \
-	gis/gazetteer.py gis/gazetteer.pxd
+# setup.py compiles these (Cython), with the C types of their .pxd files: an edit of one
+# rebuilds them.
+MATCHER := gis/normalise.py $(wildcard gis/address_*.py gis/*.pxd) gis/geocoding.py \
+	gis/geocode_result.py gis/coordinates.py gis/gazetteer.py
 
 $(BIN)/tuquan: pyproject.toml setup.py $(MATCHER)
 	@test -x $(BIN)/pip || { PYTHON=$(PYTHON) ./scripts/system-deps.sh --python && $(PYTHON) -m venv $(VENV); }

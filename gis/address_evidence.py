@@ -32,6 +32,12 @@ class Target:
     """A current commune a mention proposes, with the parts of its score that depend on the
     mention alone, and what the scoring of the address reads of the unit named."""
 
+    # Slots when run as Python; compiled, the fields of the .pxd.
+    __slots__ = (
+        "accent_factor", "base", "code", "commune", "is_current", "is_old_commune",
+        "kind_factor", "parent", "province", "uid", "unique", "unit"
+    )  # fmt: skip
+
     def __init__(
         self, unit: Unit, commune: Unit, base: float, kind_factor: float,
         accent_factor: float, unique: bool,
@@ -53,6 +59,12 @@ class Target:
 
 class Evidence:
     """What one mention can stand for, indexed for the scoring of other mentions."""
+
+    # Slots when run as Python; compiled, the fields of the .pxd.
+    __slots__ = (
+        "also_province", "by_province", "commune_of", "communes", "district_of", "districts",
+        "provinces", "supported_penalty", "targets", "unsupported_penalty"
+    )  # fmt: skip
 
     def __init__(
         self,

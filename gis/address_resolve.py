@@ -29,6 +29,9 @@ PRUNE_ABOVE = 0.95  # see Resolver.proposals
 class Proposal:
     """One current commune proposed by one mention, with its score."""
 
+    # Slots when run as Python; compiled, the fields of the .pxd.
+    __slots__ = ("commune", "mention", "raw", "via")
+
     def __init__(self, commune: Unit, via: Unit, mention: Mention, raw: float) -> None:
         self.commune = commune
         self.via = via  # the unit named: the current commune itself, an old commune or district

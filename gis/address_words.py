@@ -50,6 +50,12 @@ PART_STRIDE = 1 << 16
 class Mention:
     """A run of tokens that names units: [start, end) over the whole address."""
 
+    # Slots when run as Python; compiled, the fields of the .pxd.
+    __slots__ = (
+        "accent", "end", "evidence", "kind", "loose", "part", "quality", "start", "uids",
+        "whole"
+    )  # fmt: skip
+
     def __init__(
         self, part: int, start: int, end: int, uids: list[int], kind: str | None,
         quality: float, accent: str, whole: bool, loose: float = 0.0,

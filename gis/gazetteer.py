@@ -42,6 +42,12 @@ SHORT_KEY_LEN = 3  # keys this short need a type word or a whole part of the add
 class Unit:
     """A current or pre-2025 unit in the gazetteer."""
 
+    # Slots when run as Python; compiled, the fields of the .pxd.
+    __slots__ = (
+        "accent", "accent_compact", "code", "full_name", "key", "keywords", "kind", "lat",
+        "level", "loaded", "lon", "name", "parent", "province_code", "successors", "uid"
+    )  # fmt: skip
+
     def __init__(
         self, uid: int, level: str, name: str, full_name: str, kind: str, code: str | None,
         parent: int | None, successors: tuple[str, ...], province_code: str | None,
