@@ -120,3 +120,15 @@ def test_the_batch_screening_turns_away_no_point():
         if not may_be_point(nfc(text)):
             assert parse_point(text) is None, text
     assert all(may_be_point(nfc(t)) for t in ("20.25, 105.97", "20°15'N 105°58'E", "LAT 1 LON 2"))
+
+
+def test_labels_are_only_looked_for_where_they_can_be():
+    # parse_point skips the label pattern for text without a letter or a bracket.
+    import random
+
+    rng = random.Random(5)
+    alphabet = "0123456789 .,;-+°'\"/:=()[]NSEWlatonLATONgpsđộĩK\u212a\u0301"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        if not coordinates._may_have_label(text):
+            assert coordinates._LABELS.search(text) is None, text
