@@ -5,7 +5,7 @@
 cimport cython
 
 from gis.address_fuzzy cimport FuzzyMatching
-from gis.address_words cimport Mention
+from gis.address_words cimport Mention, all_numbers, has_marks, outermost, said_of
 from gis.normalise cimport split_parts, word_tokens
 
 
@@ -36,14 +36,3 @@ cdef class MentionFinder(FuzzyMatching):
                    found_names=list, L=Py_ssize_t, L_=Py_ssize_t, end=Py_ssize_t)
     cpdef object _typed_at(self, list folded, list accents, Py_ssize_t i, Py_ssize_t p,
                            Py_ssize_t offset, object found, object glued)
-
-
-@cython.locals(m=Mention, o=Mention, kept=list, inside=bint)
-cpdef list _outermost(list mentions)
-
-@cython.locals(m=Mention, said=list)
-cpdef tuple _said(list mentions)
-
-cpdef bint _has_marks(tuple tokens)
-
-cpdef bint _all_numbers(tuple tokens)

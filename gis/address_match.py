@@ -16,8 +16,12 @@ from gis.address_words import (
     STREET_WORDS_FOLDED,
     TWO_WORD_TYPES,
     Mention,
+    all_numbers,
     glued_type,
+    has_marks,
     mark_loose,
+    outermost,
+    said_of,
     type_at,
 )
 from gis.gazetteer import PROVINCE_LEVELS, Gazetteer
@@ -50,7 +54,7 @@ class MentionFinder(FuzzyMatching):
         self._tokens: dict[str, tuple[Tokens, bool]] = {}
         self._words: dict[str, tuple[Tokens, bool]] = {}  # word → tokens, has diacritics
         self._glued: dict[str, tuple[str, str] | None] = {}  # word → glued_type(word)
-        # (part, place, last, accented) → its mentions, and what they say (`_said`)
+        # (part, place, last, accented) → its mentions, and what they say (`said_of`)
         self._parts: dict[tuple, tuple[list[Mention], tuple]] = {}
         self._read: dict[tuple, list[Mention]] = {}  # (tokens, last, accented), at place 0
 
@@ -75,7 +79,7 @@ class MentionFinder(FuzzyMatching):
             found = words.get(word)
             if found is None:
                 read = word_tokens(word)
-                found = (read, _has_marks(read))
+                found = (read, has_marks(read))
                 if len(words) < PART_MEMO_SIZE:
                     words[word] = found
             tokens.extend(found[0])
@@ -102,9 +106,9 @@ class MentionFinder(FuzzyMatching):
                 # "số 12 ngõ 5, Xa Xop, Tinh Quang Ngai" (a house part typed with them, the
                 # units without) still reads "Xa" as "xã", and its names break no ties. A
                 # part of numbers ("8, 10, Hồ Chí Minh") follows the address.
-                own = accented and (_has_marks(tokens) or _all_numbers(tokens))
+                own = accented and (has_marks(tokens) or all_numbers(tokens))
                 mentions = self._placed(tokens, p, p == last, own, accented and not own)
-                found = (mentions, _said(mentions))
+                found = (mentions, said_of(mentions))
                 if len(memo) < PART_MEMO_SIZE:
                     memo[key] = found
             if found[0]:
@@ -214,7 +218,7 @@ class MentionFinder(FuzzyMatching):
                 out.append(
                     Mention(p, offset + n - 1, offset + n, uids, None, 1.0, accents[-1], False)
                 )
-        return _outermost(out)
+        return outermost(out)
 
     def _typed_at(self, folded, accents, i, p, offset, found, glued) -> Mention | None:
         """The name after the type word at ``i`` (``found`` by type_at, or ``glued`` to it)."""
@@ -252,45 +256,6 @@ class MentionFinder(FuzzyMatching):
         return Mention(p, offset + i, offset + end, uids, kind, 1.0, accent, i == 0 and end == n)
 
     # -- fuzzy ----------------------------------------------------------------------------
-
-
-def _has_marks(tokens: Tokens) -> bool:
-    """Some token is written with diacritics (its accented form is not its folded one)."""
-    # A loop, not any(generator): a generator is a closure, which a cpdef cannot hold.
-    for folded, accented in tokens:  # noqa: SIM110
-        if folded != accented:
-            return True
-    return False
-
-
-def _all_numbers(tokens: Tokens) -> bool:
-    for folded, _ in tokens:  # noqa: SIM110 (as in _has_marks)
-        if not folded.isdigit():
-            return False
-    return True
-
-
-def _outermost(mentions: list[Mention]) -> list[Mention]:
-    """Without the mentions inside a longer one: a run of words inside a longer name is
-    not a name of its own ("Tân Sơn" in "Tân Sơn Hòa")."""
-    kept = []
-    for m in mentions:  # loops, not generators: compiled with m and o typed
-        inside = False
-        for o in mentions:
-            if o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start:
-                inside = True
-                break
-        if not inside:
-            kept.append(m)
-    return kept
-
-
-def _said(mentions: list[Mention]) -> tuple:
-    """All a resolver reads of a part's mentions (their positions carry the part's place)."""
-    said = []
-    for m in mentions:  # a loop, not a generator: compiled with m typed (address_match.pxd)
-        said.append((m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids))
-    return tuple(said)
 
 
 def _typed_names(g: Gazetteer) -> dict[tuple[str, ...], dict[str, list[int]]]:

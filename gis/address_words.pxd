@@ -2,6 +2,8 @@
 # read for every part of every address, as C fields. The source stays plain Python; a
 # build without Cython ignores this file.
 
+cimport cython
+
 cdef class Mention:
     cdef public Py_ssize_t part, start, end
     cdef public list uids
@@ -9,3 +11,14 @@ cdef class Mention:
     cdef public double quality, loose
     cdef public bint whole
     cdef public object evidence
+
+
+cpdef bint has_marks(tuple tokens)
+
+cpdef bint all_numbers(tuple tokens)
+
+@cython.locals(m=Mention, o=Mention, kept=list, inside=bint)
+cpdef list outermost(list mentions)
+
+@cython.locals(m=Mention, said=list)
+cpdef tuple said_of(list mentions)

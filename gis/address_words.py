@@ -126,3 +126,42 @@ def mark_loose(mentions, folded, offset, failed_types, streets, accents, accente
             for f in failed_types
         ):  # fmt: skip
             m.loose += 0.15
+
+
+def has_marks(tokens: tuple[tuple[str, str], ...]) -> bool:
+    """Some token is written with diacritics (its accented form is not its folded one)."""
+    # A loop, not any(generator): a generator is a closure, which a cpdef cannot hold.
+    for folded, accented in tokens:  # noqa: SIM110
+        if folded != accented:
+            return True
+    return False
+
+
+def all_numbers(tokens: tuple[tuple[str, str], ...]) -> bool:
+    for folded, _ in tokens:  # noqa: SIM110 (as in has_marks)
+        if not folded.isdigit():
+            return False
+    return True
+
+
+def outermost(mentions: list[Mention]) -> list[Mention]:
+    """Without the mentions inside a longer one: a run of words inside a longer name is
+    not a name of its own ("Tân Sơn" in "Tân Sơn Hòa")."""
+    kept = []
+    for m in mentions:  # loops, not generators: compiled with m and o typed
+        inside = False
+        for o in mentions:
+            if o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start:
+                inside = True
+                break
+        if not inside:
+            kept.append(m)
+    return kept
+
+
+def said_of(mentions: list[Mention]) -> tuple:
+    """All a resolver reads of a part's mentions (their positions carry the part's place)."""
+    said = []
+    for m in mentions:  # a loop, not a generator: compiled with m typed (address_words.pxd)
+        said.append((m.start, m.end, m.kind, m.quality, m.accent, m.whole, m.loose, *m.uids))
+    return tuple(said)
