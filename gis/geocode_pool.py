@@ -1,11 +1,22 @@
 """The forked workers of batch geocoding (gis.geocode_workers hands them their chunks).
 
 A `WorkerPool` keeps its workers from one batch to the next (the geocoder keeps one per
-gazetteer): the fork, and the copying of the pages both processes write to after it
-(with the worker's exit, ~0.2 CPU-s of a 10k-address batch here, half of it in the
-kernel), are paid by the first batch only. Between batches a worker drops what the batch
-left in its memos (``after_batch``) and waits; it exits when the pool is closed, when its
-caller is gone, or when a batch it worked for was interrupted.
+gazetteer). Between batches a worker drops what the batch left in its memos
+(``after_batch``) and waits; it exits when the pool is closed, when its caller is gone, or
+when a batch it worked for was interrupted.
+
+A worker comes one of two ways:
+
+- *preloaded* (`Worker.loading`): forked before the caller loads what it works with, it
+  loads its own copy at the same time (``load()``), on another core, and says when it is
+  ready and what it loaded (a tag: the gazetteer's boundary version). Nothing is shared
+  afterwards, so a batch pays no page copying. It gets chunks only once ready, and only
+  if its tag is the pool's (what the caller loaded); one that is not ready yet simply
+  joins a batch later.
+- *forked for a batch* (when no preloaded worker is alive): it shares everything loaded,
+  copy-on-write. The fork and the copying of the pages both processes write to after it
+  (~0.1–0.2 CPU-s of a 10k-address batch here, half of it in the kernel) fall in that
+  batch.
 
 A worker is sent the items of each chunk (pickled) through one pipe and sends back each
 chunk's results as plain tuples through another.
@@ -30,6 +41,7 @@ ORPHAN_CHECK_SECONDS = 1.0  # a worker waiting for work checks this often that i
 # Told to a worker: go (workers forked later hold copies of the caller's end of its task
 # pipe, so closing that end is no end-of-file it could wait for); b"": the batch is over.
 QUIT = b"q"
+READY = b"r"  # from a preloaded worker: loaded (its tag follows, pickled)
 
 
 class WorkerPool:
@@ -44,10 +56,14 @@ class WorkerPool:
         self,
         work: Callable[[Any], GeocodeResult],
         after_batch: Callable[[], None] | None = None,
+        preloaded: list[Worker] = (),
+        tag: Any = None,
     ) -> None:
         self._work = _weak(work)
         self._after_batch = _weak(after_batch) if after_batch is not None else None
-        self._workers: list[Worker] = []
+        self._workers: list[Worker] = list(preloaded)
+        for worker in self._workers:
+            worker.expect = tag  # a preloaded worker serves only if it loaded the same
 
     def workers(self, n: int) -> list[Worker]:
         """``n`` live workers: those kept, and new ones forked for the missing."""
@@ -77,23 +93,47 @@ def _weak(function: Callable) -> Callable:
     return lambda: function
 
 
+Loaded = tuple[Callable[[Any], GeocodeResult], Callable[[], None] | None, Any]
+
+
 class Worker:
     """One forked process resolving the chunks it is given (their items, through one
     pipe), sending back each chunk's result rows (through another)."""
 
-    def __init__(self, work, after_batch) -> None:
+    def __init__(self, work, after_batch, load: Callable[[], Loaded] | None = None) -> None:
         self.pending: deque[int] = deque()  # chunks given whose results are not back yet
+        self.done = 0  # chunks whose results came back
         self.alive = True
+        self.ready = load is None  # a preloaded worker is once it has said so
+        self.expect: Any = None  # the tag a preloaded worker must report
         context = multiprocessing.get_context("fork")
         tasks, self._tasks = context.Pipe(duplex=False)
         self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_work, args=(tasks, sender, work, after_batch, os.getpid()), daemon=True,
-            name="tuquan-geocode",
+            target=_work, args=(tasks, sender, work, after_batch, os.getpid(), load),
+            daemon=True, name="tuquan-geocode",
         )  # fmt: skip
         self._process.start()
         tasks.close()  # only the worker holds these ends now: EOF here when it exits
         sender.close()
+
+    @classmethod
+    def loading(cls, load: Callable[[], Loaded]) -> Worker:
+        """A preloaded worker: forked now, it runs ``load()`` → (work, after_batch, tag)."""
+        return cls(None, None, load)
+
+    def usable(self) -> bool:
+        """Alive and ready for chunks (a preloaded worker: loaded, with the expected tag)."""
+        if self.alive and not self.ready:
+            try:
+                if self._results.poll():
+                    message = self._results.recv_bytes()
+                    self.ready = message[:1] == READY and pickle.loads(message[1:]) == self.expect
+                    if not self.ready:  # loaded something else (boundaries reloaded meanwhile)
+                        self.stop(wait=False)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self.alive = False  # its load failed: it is gone
+        return self.alive and self.ready
 
     def assign(self, n: int, message: bytes) -> None:
         self.pending.append(n)
@@ -110,6 +150,7 @@ class Worker:
                 keys = chunks[n]
                 sink({key: _from_row(row) for key, row in zip(keys, rows, strict=True)})
                 self.pending.remove(n)
+                self.done += 1
         except (EOFError, OSError, pickle.UnpicklingError, ValueError, TypeError):
             self.alive = False  # died or failed: what it did not send is redone
 
@@ -117,7 +158,7 @@ class Worker:
         """Pass on all it sends for this batch; then, when it is kept for later batches
         (``keep``), tell it that this one is over."""
         self.take(sink, chunks, wait=True)
-        if keep and self.alive:
+        if keep and self.alive and self.ready:
             try:
                 self._tasks.send_bytes(b"")
             except OSError:
@@ -127,8 +168,8 @@ class Worker:
         """Close the pipes: an idle worker exits by itself, and is not waited for (the
         kernel's teardown of its copy of the address space takes 20–30 ms here, which a
         batch would spend idle; multiprocessing reaps it at the next fork or at exit). A
-        busy one, or any when ``wait``, is ended and reaped here."""
-        idle = not wait and self.alive and not self.pending
+        busy one, one still loading, or any when ``wait``, is ended and reaped here."""
+        idle = not wait and self.alive and self.ready and not self.pending
         if idle:
             with contextlib.suppress(OSError):
                 self._tasks.send_bytes(QUIT)
@@ -142,17 +183,21 @@ class Worker:
         self._process.join()
 
 
-def _work(tasks, sender, work, after_batch, caller: int) -> None:
+def _work(tasks, sender, work, after_batch, caller: int, load) -> None:
     """In a forked worker: resolve each chunk given, sending its result rows back.
 
-    The cyclic garbage collector stays as the caller had it when it forked: paused, for a
-    geocode batch (gis.geocoding: a batch makes no reference cycles, and a collection here
-    could run the finalizers of the caller's objects, such as a database connection's, on
-    a socket the caller shares).
+    Forked for a batch, the cyclic garbage collector stays as the caller had it: paused,
+    for a geocode batch (gis.geocoding: a batch makes no reference cycles, and a collection
+    here could run the finalizers of the caller's objects, such as a database connection's,
+    on a socket the caller shares). Preloaded, ``load`` sees to that (gis.geocoding).
     """
-    work = work()  # the worker's copy of the bound method (alive: its owner forked us)
-    after_batch = after_batch() if after_batch is not None else None
     try:
+        if load is not None:
+            work, after_batch, tag = load()
+            sender.send_bytes(READY + pickle.dumps(tag))
+        else:
+            work = work()  # the worker's copy of the bound method (alive: its owner forked us)
+            after_batch = after_batch() if after_batch is not None else None
         while True:
             while not tasks.poll(ORPHAN_CHECK_SECONDS):
                 if os.getppid() != caller:  # the caller was killed: nobody to work for

@@ -2,8 +2,9 @@
 
 Matching an address is Python over the in-memory gazetteer (~40 µs each, compiled), so one
 process uses one core. For a large batch the distinct addresses are cut into chunks of a
-few dozen, resolved by the calling process and by forked workers. A fork shares the
-gazetteer (and everything else loaded) copy-on-write, so a worker costs no loading.
+few dozen, resolved by the calling process and by forked workers: a geocoder's own,
+preloaded with a gazetteer of their own (gis.geocode_loading), or forked for a batch,
+sharing everything loaded copy-on-write (gis.geocode_pool).
 
 The caller hands the chunks out as it goes (their items through a pipe): each worker
 always has a few waiting, and the caller takes the next one itself in between. Whoever is
@@ -14,8 +15,9 @@ writer) between its own. A worker that fails or dies costs only time: the chunks
 not send back are resolved by the caller, so the answers never depend on how the batch
 was cut.
 
-The workers are a `WorkerPool`'s (gis.geocode_pool), kept from one batch to the next; without
-a pool, `resolve_sliced` forks workers for the one batch.
+The workers are a `WorkerPool`'s (gis.geocode_pool), kept from one batch to the next (or
+preloaded with the gazetteer, and joining a batch once loaded); without a pool,
+`resolve_sliced` forks workers for the one batch.
 
 Workers are forked only where fork exists (Linux and other POSIX systems) and only for
 batches worth it (`MIN_PER_WORKER` addresses each); the process that forks must not hold
@@ -137,13 +139,15 @@ def _same(key: str) -> str:
 
 
 class _HandOut:
-    """Gives each live worker chunks from the end until it has ``ahead`` waiting."""
+    """Gives each usable worker chunks from the end until it has ``ahead`` waiting."""
 
     def __init__(self, workers: list[Worker], chunks: list[list[str]], item) -> None:
         self.workers, self.chunks, self.item = workers, chunks, item
 
     def __call__(self, todo: deque[int], ahead: int) -> None:
         for worker in self.workers:
+            if not worker.usable():  # gone, or preloaded and still loading: later, maybe
+                continue
             while worker.alive and len(worker.pending) < ahead and todo:
                 n = todo.pop()
                 items = [self.item(key) for key in self.chunks[n]]

@@ -10,8 +10,6 @@ Every input gets exactly one `GeocodeResult`; nothing raises for bad input.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import weakref
 from collections.abc import Sequence
 
@@ -25,9 +23,10 @@ from gis.boundaries import boundary_version
 from gis.commune_index import CommuneIndex
 from gis.coordinates import ParsedPoint, in_territory, may_be_point, parse_point
 from gis.gazetteer import Gazetteer
+from gis.geocode_loading import collector_paused, load, settle
 from gis.geocode_online import REFINABLE
 from gis.geocode_points import PointGeocoding
-from gis.geocode_pool import WorkerPool
+from gis.geocode_pool import Loaded, Worker, WorkerPool
 from gis.geocode_result import Candidate, GeocodeResult, as_text, invalid, unusable
 from gis.geocode_workers import Found, resolve_sliced, worker_count
 from gis.normalise import MAX_INPUT_CHARS, accent_key_of_nfc, nfc
@@ -45,26 +44,34 @@ class Geocoder(PointGeocoding):
     """Geocodes with the gazetteer of one database; reloads it when boundaries change."""
 
     def __init__(
-        self, engine: Engine, gazetteer: Gazetteer, refiner=None, workers: int | None = None
+        self,
+        engine: Engine,
+        gazetteer: Gazetteer,
+        refiner=None,
+        workers: int | None = None,
+        preloaded: list[Worker] = (),
     ) -> None:
         self.engine = engine
         self.refiner = refiner  # gis.geocode_online.OnlineRefiner, or None (offline)
         # Processes for a large batch (gis.geocode_workers); 0: one per CPU, 1: this one.
         self.workers = Settings().geocode_workers if workers is None else workers
         self._close_pool = None  # set by _use: lets the pool of the gazetteer in use go
-        self._use(gazetteer)
+        self._use(gazetteer, preloaded)
 
     @classmethod
     def from_engine(cls, engine: Engine, refiner=None, workers: int | None = None) -> Geocoder:
         """Load the gazetteer once (PostGIS units + pre-2025 units + crosswalk) and the
-        in-memory commune polygons for batches of coordinates."""
-        geocoder = cls(engine, Gazetteer.from_engine(engine), refiner, workers)
+        in-memory commune polygons for batches of coordinates. The batch workers load
+        their own gazetteer meanwhile (gis.geocode_loading)."""
+        workers = Settings().geocode_workers if workers is None else workers
+        gazetteer, preloaded = load(engine, workers, _worker_geocoder)
+        geocoder = cls(engine, gazetteer, refiner, workers, preloaded)
         geocoder._index = CommuneIndex.from_engine(engine)
         in_territory(np.zeros(0), np.zeros(0))  # builds the territory boxes now, once
-        _settle()
+        settle()
         return geocoder
 
-    def _use(self, gazetteer: Gazetteer) -> None:
+    def _use(self, gazetteer: Gazetteer, preloaded: list[Worker] = ()) -> None:
         self.gazetteer = gazetteer
         self.finder = MentionFinder(gazetteer)
         self.resolver = Resolver(gazetteer)
@@ -77,7 +84,9 @@ class Geocoder(PointGeocoding):
         # this gazetteer is in use (gis.geocode_workers); let go with it, or with this object.
         if self._close_pool is not None:
             self._close_pool()
-        self._pool = WorkerPool(self._address_item, self._forget_batch)
+        self._pool = WorkerPool(
+            self._address_item, self._forget_batch, preloaded, gazetteer.boundary_version
+        )
         self._close_pool = weakref.finalize(self, self._pool.close)
 
     def close(self) -> None:
@@ -89,8 +98,8 @@ class Geocoder(PointGeocoding):
         """Reload the gazetteer if boundaries were (re)loaded since; True when reloaded."""
         if boundary_version(self.engine) == self.gazetteer.boundary_version:
             return False
-        self._use(Gazetteer.from_engine(self.engine))
-        _settle()
+        self._use(*load(self.engine, self.workers, _worker_geocoder))
+        settle()
         return True
 
     @property
@@ -106,7 +115,7 @@ class Geocoder(PointGeocoding):
         self, texts: Sequence[str], progress: Progress | None = None, use_cache: bool = True
     ) -> list[GeocodeResult]:
         """Results in input order; each distinct normalised text is resolved once."""
-        with _collector_paused():
+        with collector_paused():
             try:
                 return self._geocode_many(texts, progress or NoProgress(), use_cache)
             finally:
@@ -266,32 +275,8 @@ class Geocoder(PointGeocoding):
         return result
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while a batch runs (the previous state is restored).
-
-    A batch makes no reference cycles: what it allocates is freed by reference count, so
-    the collector finds nothing to free, yet it would rescan the batch's growing memos each
-    time allocations cross its thresholds (~0.5 s of a 10k-address batch here, a quarter).
-    The memos are dropped before the collector resumes (`geocode_many`), so only the
-    results are left for it to look at, once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _settle() -> None:
-    """Take what was just loaded out of the cyclic garbage collector's rounds.
-
-    The gazetteer (~55k objects) lives as long as the process. Left to the collector, every
-    full collection rescans it with everything else alive (~300k objects, 0.3 s each here;
-    three fell in each 10k-address batch). A collection first, so that no garbage is kept,
-    then `gc.freeze` (frozen objects are still freed by reference count).
-    """
-    gc.collect()
-    gc.freeze()
+def _worker_geocoder(engine: Engine) -> Loaded:
+    """A preloaded batch worker's own geocoder (gis.geocode_loading): how it resolves an
+    item, forgets a batch, and which boundaries it loaded."""
+    geocoder = Geocoder(engine, Gazetteer.from_engine(engine), workers=1)
+    return geocoder._address_item, geocoder._forget_batch, geocoder.gazetteer.boundary_version

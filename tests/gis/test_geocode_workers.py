@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+import time
 import weakref
 
 import pytest
 
-from gis.geocode_pool import WorkerPool, _as_row, _from_row
+from gis.geocode_pool import Worker, WorkerPool, _as_row, _from_row
 from gis.geocode_result import Candidate, GeocodeResult
 from gis.geocode_workers import resolve_sliced, worker_count
 
@@ -164,3 +166,69 @@ def test_done_here_is_called_once_this_process_has_no_chunk_left(processes):
     got = resolve_sliced(KEYS, _answer, processes, lambda n: None, 25,
                          done_here=lambda: calls.append(len(calls)))  # fmt: skip
     assert calls == [0] and set(got) == set(KEYS)
+
+
+def _until(condition, seconds: float = 60.0) -> None:
+    """Wait for ``condition()`` (a worker's load); fail if it never comes."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _loading(tag: str, go=None, fail: bool = False):
+    """A preloaded worker's load: waits for ``go`` (if given), then fails or gives its own
+    resolver with ``tag``."""
+
+    def load():
+        if go is not None:
+            go.wait()
+        if fail:
+            raise RuntimeError("the database went away")
+        counting = _Counting()
+        return counting.work, counting.after_batch, tag
+
+    return load
+
+
+def test_a_preloaded_worker_joins_a_batch_once_loaded_and_no_batch_waits_for_it():
+    go = multiprocessing.get_context("fork").Event()
+    worker = Worker.loading(_loading("v1", go))
+    counting = _Counting()
+    pool = WorkerPool(counting.work, counting.after_batch, [worker], "v1")
+    try:
+        first = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+        assert set(first) == set(KEYS) and _pids(first) == {PARENT}  # all done here
+        assert pool.workers(1) == [worker]  # still loading: kept, no other forked
+        go.set()
+        _until(worker.usable)
+        second = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
+        assert set(second) == set(KEYS)
+        assert _pids(second) == {PARENT, worker._process.pid} and worker.done > 0
+    finally:
+        pool.close(wait=True)
+    assert not worker._process.is_alive()
+
+
+@pytest.mark.parametrize("how", ["other boundaries", "failed load"])
+def test_a_preloaded_worker_that_loaded_something_else_or_nothing_is_not_used(how):
+    worker = Worker.loading(_loading("v0" if how == "other boundaries" else "v1",
+                                     fail=how == "failed load"))  # fmt: skip
+    pool = WorkerPool(_answer, None, [worker], "v1")
+    try:
+        _until(lambda: worker.usable() or not worker.alive)
+        assert not worker.alive
+        got = resolve_sliced(KEYS, _answer, 2, lambda n: None, 25, pool=pool)
+        assert {k: r.as_dict() for k, r in got.items()} == {k: _answer(k).as_dict() for k in KEYS}
+        assert worker not in pool._workers  # a worker forked for the batch took its place
+        assert not worker._process.is_alive()
+    finally:
+        pool.close(wait=True)
+
+
+def test_closing_a_pool_ends_a_worker_still_loading():
+    go = multiprocessing.get_context("fork").Event()  # never set: it would load forever
+    worker = Worker.loading(_loading("v1", go))
+    pool = WorkerPool(_answer, None, [worker], "v1")
+    pool.close()
+    assert not worker._process.is_alive()

@@ -8,6 +8,8 @@ rows in the same run.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -81,15 +83,21 @@ def test_hard_cases_that_have_no_single_answer(evaluated):
 
 
 def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated, monkeypatch):
-    """The evaluation set cut between three processes (forked workers, and the same workers
-    again for the next batch) answers exactly as one process does, and writes the same
-    cache rows as the one-process path."""
+    """The evaluation set cut between three processes (the two workers preloaded with
+    gazetteers of their own, and the same workers again for the next batch) answers exactly
+    as one process does, and writes the same cache rows as the one-process path."""
     from gis import geocode_cache, geocode_workers
 
     monkeypatch.setattr(geocode_workers, "MIN_PER_WORKER", 50)
     texts = [r.text for r in ROWS]
     stored = {}
     three = Geocoder.from_engine(national_engine, workers=3)
+    preloaded = list(three._pool._workers)
+    assert len(preloaded) == 2
+    deadline = time.monotonic() + 120
+    while not all(w.usable() for w in preloaded):  # each loads its own gazetteer
+        assert time.monotonic() < deadline, "a preloaded worker never got ready"
+        time.sleep(0.05)
     # Three processes, then the same geocoder's next batch (its two workers kept), then one.
     for run, geocoder in (("3", three), ("3 again", three), ("1", None)):
         geocode_cache.clear(national_engine)
@@ -104,6 +112,6 @@ def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated
     geocode_cache.clear(national_engine)
     assert stored["3"] == stored["3 again"] == stored["1"] and len(stored["1"]) > 400
     workers = list(three._pool._workers)
-    assert len(workers) == 2
+    assert workers == preloaded and all(w.done > 0 for w in workers)  # they did their share
     three.close()  # ends them now, and waits
     assert not any(w._process.is_alive() for w in workers)

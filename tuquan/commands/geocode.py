@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from gis.errors import InputError
+from gis.geocode_workers import worker_count
 from gis.geocoding import Geocoder, GeocodeResult
 from tuquan import context
 
@@ -25,14 +26,19 @@ STATUS_LABELS = {
 }
 
 
-def _geocoder() -> Geocoder:
+def _geocoder(addresses: int) -> Geocoder:
+    """A geocoder for this many addresses: with batch workers (loading alongside it) only
+    when so many would be shared between processes."""
     refiner = None
     settings = context.settings()
     if settings.geocode_online_url:
         from gis.geocode_online import OnlineRefiner
 
         refiner = OnlineRefiner.from_settings(settings)
-    return Geocoder.from_engine(context.engine(), refiner)
+    workers = (
+        settings.geocode_workers if worker_count(settings.geocode_workers, addresses) > 1 else 1
+    )
+    return Geocoder.from_engine(context.engine(), refiner, workers)
 
 
 def _print_one(r: GeocodeResult) -> None:
@@ -91,7 +97,9 @@ def _geocode_file(path: Path, column: str, out: Path | None, use_cache: bool) ->
             "rename them: the output adds these columns",
         )
     with context.RichProgress() as progress:
-        results = _geocoder().geocode_many(texts, progress=progress, use_cache=use_cache)
+        results = _geocoder(len(set(texts))).geocode_many(
+            texts, progress=progress, use_cache=use_cache
+        )
     tmp = out.with_name(f".{out.name}.part")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -130,5 +138,5 @@ def geocode(
             raise InputError(f"{address}: no such file", "check the path")
         _geocode_file(path, column, out, cache)
         return
-    result = _geocoder().geocode_many([address], use_cache=cache)[0]
+    result = _geocoder(1).geocode_many([address], use_cache=cache)[0]
     _print_one(result)
