@@ -3,14 +3,15 @@
 Both run on the same generated addresses (every noise class of the evaluation set, another
 seed), in rounds (TUQUAN_BENCH_ROUNDS, default 5). Each round loads a new geocoder (nothing
 remembered from the round before), empties the tuquan cache (cold) and geocodes the whole
-batch (in as many processes as TUQUAN_GEOCODE_WORKERS gives: one per CPU by default), then
-empties the cache and geocodes it again with the same geocoder (its "next batch": a
-geocoder keeps the workers its first large batch forked, as one serving requests does),
-then again cold in one process (TUQUAN_GEOCODE_WORKERS=1), then runs the peer on every rounds-th
-address: over the rounds the peer reads the whole batch once, in the same minutes as our
-batches, so that a busy spell on a shared machine weighs on both alike. The ratio is the
-pooled one (all our batches against the peer's whole pass), with each round's ratio for the
-spread; CPU time is shown too (this process and its workers; it leaves out the database
+batch (in as many processes as TUQUAN_GEOCODE_WORKERS gives: one per CPU by default; the
+workers load their own gazetteer during the geocoder's load, whose CPU time counts theirs
+as far as they got), then empties the cache and geocodes it again with the same geocoder
+(its "next batch", with the same workers, as one serving requests has), then again cold in
+one process (TUQUAN_GEOCODE_WORKERS=1), then runs the peer on every rounds-th address: over
+the rounds the peer reads the whole batch once, in the same minutes as our batches, so
+that a busy spell on a shared machine weighs on both alike. The ratio is the pooled one
+(all our batches against the peer's whole pass), with each round's ratio for the spread;
+CPU time is shown too (this process and its workers; it leaves out the database
 server's share of our cache writes).
 
 The peer wrapper (`Peer.code`) cannot know an address's form and parses it twice (2025 and
@@ -159,7 +160,7 @@ def main() -> None:
     processes = worker_count(Settings().geocode_workers, len(set(texts)))
     for r in range(rounds):
         geocode_cache.clear(engine)
-        load, _, geocoder = _timed(Geocoder.from_engine, engine)
+        load, load_cpu, geocoder = _timed(Geocoder.from_engine, engine)
         wall, cpu, got = _timed(geocoder.geocode_many, texts)
         geocode_cache.clear(engine)
         nxt, _, got_next = _timed(geocoder.geocode_many, texts)
@@ -196,7 +197,8 @@ def main() -> None:
         next_ratios.append((n / nxt) / (len(share) / o_wall))
         runs.append((load, wall, cpu, p_wall, p_cpu))
         ratios.append((n / wall) / (len(share) / p_wall))
-        out(f"round {r + 1}: gazetteer load {load:5.2f} s | tuquan cold {wall:5.2f} s "
+        out(f"round {r + 1}: gazetteer load {load:5.2f} s (cpu {load_cpu:4.2f} s) | "
+              f"tuquan cold {wall:5.2f} s "
               f"{n / wall:7,.0f}/s (cpu {cpu:4.2f} s) | peer on {len(share):,} of them "
               f"{p_wall:6.2f} s {len(share) / p_wall:5,.0f}/s (cpu {p_cpu:5.2f} s) | "
               f"ratio {ratios[-1]:4.1f}x | peer once {len(share) / o_wall:5,.0f}/s "
