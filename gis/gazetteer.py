@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gis.boundaries import boundary_version
-from gis.gazetteer_sources import KIND_OF_TYPE, SourceUnit, kind_of, read_sources
+from gis.gazetteer_sources import (
+    KIND_OF_TYPE,
+    Boundaries,
+    LoadedUnit,
+    SourceUnit,
+    kind_of,
+    read_loaded,
+    read_sources,
+)  # fmt: skip
 from gis.normalise import accent_key, compact, fold
 
 CURRENT_PROVINCE, CURRENT_COMMUNE = "NP", "NC"
@@ -79,6 +86,11 @@ class Unit:
         return self.full_name
 
 
+def source_units() -> list[Unit]:
+    """The package's current and pre-2025 units, fresh (a gazetteer changes its own)."""
+    return _units_from_sources(read_sources())
+
+
 @dataclass
 class Gazetteer:
     """Names → units, the hierarchy and the points; built by `Gazetteer.from_engine`."""
@@ -95,23 +107,31 @@ class Gazetteer:
     name_counts: dict[str, int] = field(default_factory=dict)
     max_words: int = 6
     _initials: set[str] = field(default_factory=set)
+    read: Boundaries | None = None  # what it read from PostGIS
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Gazetteer:
         """Join the package's units to what is loaded in PostGIS (one pass, a few queries)."""
-        version = boundary_version(engine)
-        with engine.connect() as conn:
-            loaded = conn.execute(
-                sa.text(
-                    "SELECT code, level, parent_code, name, full_name, unit_type, "
-                    "ST_X(p) AS lon, ST_Y(p) AS lat FROM admin_unit, "
-                    "LATERAL ST_PointOnSurface(geom) AS p ORDER BY level DESC, code"
-                )
-            ).all()
-        gazetteer = cls(_units_from_sources(read_sources()), version)
+        version, loaded = read_loaded(engine)
+        gazetteer = cls._joined(source_units(), version, loaded)
+        gazetteer._legacy_points(engine)
+        gazetteer.read = Boundaries(version, loaded, gazetteer.legacy_inside)
+        return gazetteer
+
+    @classmethod
+    def from_boundaries(cls, units: list[Unit], read: Boundaries) -> Gazetteer:
+        """The gazetteer another process read from PostGIS (its ``read``), built here from
+        fresh `source_units` without asking the database again."""
+        gazetteer = cls._joined(units, read.version, read.loaded)
+        gazetteer.legacy_inside = dict(read.legacy_inside)
+        gazetteer.read = read
+        return gazetteer
+
+    @classmethod
+    def _joined(cls, units: list[Unit], version: int, loaded: list[LoadedUnit]) -> Gazetteer:
+        gazetteer = cls(units, version)
         gazetteer._overlay_loaded(loaded)
         gazetteer._index()
-        gazetteer._legacy_points(engine)
         return gazetteer
 
     # -- building ---------------------------------------------------------------------------

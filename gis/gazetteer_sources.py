@@ -3,7 +3,7 @@
 The package ships a SQLite table of the 3,321 current communes, one of the 10,040 pre-2025
 communes (with districts, provinces and centroids) and the official old → new crosswalk.
 This module reads them once per process into plain records; `gis.gazetteer` joins them to
-what is loaded in PostGIS.
+what is loaded in PostGIS (`read_loaded`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from gis.boundaries import boundary_version
 
 # Folded unit types, as written in addresses, to the levels they may name.
 PROVINCE_KINDS = ("tinh", "thanhpho")
@@ -203,3 +209,39 @@ def legacy_ward_boxes() -> tuple[tuple[float, float, float, float], ...]:
             continue
         boxes.append((min(w, e), min(s, n), max(w, e), max(s, n)))
     return tuple(boxes)
+
+
+class LoadedUnit(NamedTuple):
+    """A unit loaded in PostGIS, as the gazetteer reads it."""
+
+    code: str
+    level: str
+    parent_code: str | None
+    name: str
+    full_name: str | None
+    unit_type: str | None
+    lon: float
+    lat: float
+
+
+class Boundaries(NamedTuple):
+    """All a gazetteer reads from PostGIS: the boundary version, the loaded units, and
+    which loaded commune holds each old centroid (old commune id → commune code)."""
+
+    version: int
+    loaded: list[LoadedUnit]
+    legacy_inside: dict[int, str]
+
+
+def read_loaded(engine: Engine) -> tuple[int, list[LoadedUnit]]:
+    """The boundary version and the units loaded in PostGIS, each with a point inside it."""
+    version = boundary_version(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT code, level, parent_code, name, full_name, unit_type, "
+                "ST_X(p) AS lon, ST_Y(p) AS lat FROM admin_unit, "
+                "LATERAL ST_PointOnSurface(geom) AS p ORDER BY level DESC, code"
+            )
+        )
+        return version, [LoadedUnit(*row) for row in rows]

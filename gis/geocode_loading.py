@@ -4,11 +4,13 @@ The gazetteer (~55k objects, ~65 MB) lives as long as the geocoder. Loaded befor
 workers are forked, it would be shared with them copy-on-write: every batch process writes
 reference counts all over the objects it reads, so the first large batch would copy ~25k
 pages between the two (~0.1 CPU-s in the kernel), after a fork of the whole loaded process
-(~15–20 ms). So the workers are forked first, while the process is small, and each loads
-a gazetteer of its own at the same time as the caller, on a core that is otherwise idle
-meanwhile (most of a load is waiting on PostGIS). They share nothing afterwards. The cost:
-each worker's load (~1 CPU-s) and its own copy of the gazetteer, about what its copied
-pages came to before.
+(~15–20 ms). So the workers are forked first, once the package's units are read (as plain
+records, which a build only reads), and each builds a gazetteer of its own at the same time
+as the caller: its units while the caller waits on PostGIS, then, once the caller hands it
+what it read there (`Boundaries`: the database's work is not done twice), the join and the
+indexes. They share nothing the matching touches afterwards. The cost: each worker's build
+(~0.3 CPU-s, on a core otherwise idle meanwhile) and its own copy of the gazetteer, about
+what its copied pages came to before.
 """
 
 from __future__ import annotations
@@ -20,40 +22,46 @@ from functools import partial
 
 from sqlalchemy.engine import Engine
 
-from gis.database import make_engine
-from gis.gazetteer import Gazetteer
+from gis.gazetteer import Boundaries, Gazetteer, source_units
+from gis.gazetteer_sources import read_sources
 from gis.geocode_pool import Loaded, Worker
 from gis.geocode_workers import process_count
 
 __all__ = ["collector_paused", "load", "settle"]
 
-# In a worker: (its own engine) → (work, after_batch, tag) of a geocoder of its own.
-Build = Callable[[Engine], Loaded]
+# In a worker: its own gazetteer → (work, after_batch) of a geocoder of its own.
+Build = Callable[[Gazetteer], Loaded]
 
 
 def load(engine: Engine, workers: int, build: Build) -> tuple[Gazetteer, list[Worker]]:
     """The gazetteer, and the batch workers that ``workers`` (as `Geocoder.workers`) asks
-    for, each loading its own meanwhile (``build``) and joining batches once loaded."""
-    preloaded = [Worker.loading(partial(_in_worker, engine, build))
-                 for _ in range(process_count(workers) - 1)]  # fmt: skip
+    for, each building its own meanwhile (``build``) and joining batches once ready."""
+    n = process_count(workers) - 1
+    if n:
+        read_sources()  # the package's units, read once (kept) for this process and theirs
+        # Collected and frozen now: the collection after the load (`settle`) then scans only
+        # what the load made, not every object the fork left shared (it would write to all
+        # their pages, copying each: ~0.15 s here).
+        settle()
+    preloaded = [Worker.loading(partial(_in_worker, build)) for _ in range(n)]
     try:
-        return Gazetteer.from_engine(engine), preloaded
+        gazetteer = Gazetteer.from_engine(engine)
     except BaseException:
         for worker in preloaded:
             worker.stop(wait=True)
         raise
+    for worker in preloaded:
+        worker.provide(gazetteer.read)
+    return gazetteer, preloaded
 
 
-def _in_worker(engine: Engine, build: Build) -> Loaded:
-    """In a preloaded worker, right after its fork: ``build`` with an engine of its own."""
+def _in_worker(build: Build, receive: Callable[[], Boundaries]) -> Loaded:
+    """In a preloaded worker, right after its fork."""
     # What the fork copied is the caller's: never collected here (a collection could run a
-    # finalizer on a socket the caller shares), and its database connections are not used.
+    # finalizer on a socket the caller shares, such as a database connection's).
     gc.freeze()
-    own = make_engine(engine.url)
-    try:
-        loaded = build(own)
-    finally:
-        own.dispose()  # a worker only matches: it holds no connection while it waits
+    units = source_units()  # while the caller reads PostGIS
+    loaded = build(Gazetteer.from_boundaries(units, receive()))
     settle()
     gc.disable()  # for good, as in a batch (`collector_paused`): memos go after each batch
     return loaded

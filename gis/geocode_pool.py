@@ -8,11 +8,10 @@ when a batch it worked for was interrupted.
 A worker comes one of two ways:
 
 - *preloaded* (`Worker.loading`): forked before the caller loads what it works with, it
-  loads its own copy at the same time (``load()``), on another core, and says when it is
-  ready and what it loaded (a tag: the gazetteer's boundary version). Nothing is shared
-  afterwards, so a batch pays no page copying. It gets chunks only once ready, and only
-  if its tag is the pool's (what the caller loaded); one that is not ready yet simply
-  joins a batch later.
+  builds its own copy at the same time (``load``), on another core, from what the caller
+  hands it (`Worker.provide`: what the caller read from the database), and says when it
+  is ready. Nothing is shared afterwards, so a batch pays no page copying. It gets chunks
+  only once ready: one still loading simply joins a batch later.
 - *forked for a batch* (when no preloaded worker is alive): it shares everything loaded,
   copy-on-write. The fork and the copying of the pages both processes write to after it
   (~0.1–0.2 CPU-s of a 10k-address batch here, half of it in the kernel) fall in that
@@ -41,7 +40,7 @@ ORPHAN_CHECK_SECONDS = 1.0  # a worker waiting for work checks this often that i
 # Told to a worker: go (workers forked later hold copies of the caller's end of its task
 # pipe, so closing that end is no end-of-file it could wait for); b"": the batch is over.
 QUIT = b"q"
-READY = b"r"  # from a preloaded worker: loaded (its tag follows, pickled)
+READY = b"r"  # from a preloaded worker: loaded
 
 
 class WorkerPool:
@@ -57,13 +56,10 @@ class WorkerPool:
         work: Callable[[Any], GeocodeResult],
         after_batch: Callable[[], None] | None = None,
         preloaded: list[Worker] = (),
-        tag: Any = None,
     ) -> None:
         self._work = _weak(work)
         self._after_batch = _weak(after_batch) if after_batch is not None else None
         self._workers: list[Worker] = list(preloaded)
-        for worker in self._workers:
-            worker.expect = tag  # a preloaded worker serves only if it loaded the same
 
     def workers(self, n: int) -> list[Worker]:
         """``n`` live workers: those kept, and new ones forked for the missing."""
@@ -93,19 +89,19 @@ def _weak(function: Callable) -> Callable:
     return lambda: function
 
 
-Loaded = tuple[Callable[[Any], GeocodeResult], Callable[[], None] | None, Any]
+Loaded = tuple[Callable[[Any], GeocodeResult], Callable[[], None] | None]  # work, after_batch
+Load = Callable[[Callable[[], Any]], Loaded]  # given how to receive what `provide` sends
 
 
 class Worker:
     """One forked process resolving the chunks it is given (their items, through one
     pipe), sending back each chunk's result rows (through another)."""
 
-    def __init__(self, work, after_batch, load: Callable[[], Loaded] | None = None) -> None:
+    def __init__(self, work, after_batch, load: Load | None = None) -> None:
         self.pending: deque[int] = deque()  # chunks given whose results are not back yet
         self.done = 0  # chunks whose results came back
         self.alive = True
         self.ready = load is None  # a preloaded worker is once it has said so
-        self.expect: Any = None  # the tag a preloaded worker must report
         context = multiprocessing.get_context("fork")
         tasks, self._tasks = context.Pipe(duplex=False)
         self._results, sender = context.Pipe(duplex=False)
@@ -118,20 +114,26 @@ class Worker:
         sender.close()
 
     @classmethod
-    def loading(cls, load: Callable[[], Loaded]) -> Worker:
-        """A preloaded worker: forked now, it runs ``load()`` → (work, after_batch, tag)."""
+    def loading(cls, load: Load) -> Worker:
+        """A preloaded worker: forked now, it runs ``load(receive)`` → (work, after_batch),
+        where ``receive()`` waits for what this process `provide`s."""
         return cls(None, None, load)
 
+    def provide(self, value: Any) -> None:
+        """Hand a preloaded worker what its load waits for (it waits already, as a rule:
+        a pipe holds ~64 kB, and this returns once the worker has read the rest)."""
+        try:
+            self._tasks.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:  # its load failed: it is gone
+            self.alive = False
+
     def usable(self) -> bool:
-        """Alive and ready for chunks (a preloaded worker: loaded, with the expected tag)."""
+        """Alive and ready for chunks (a preloaded worker: once it said it is loaded)."""
         if self.alive and not self.ready:
             try:
                 if self._results.poll():
-                    message = self._results.recv_bytes()
-                    self.ready = message[:1] == READY and pickle.loads(message[1:]) == self.expect
-                    if not self.ready:  # loaded something else (boundaries reloaded meanwhile)
-                        self.stop(wait=False)
-            except (EOFError, OSError, pickle.UnpicklingError):
+                    self.ready = self._results.recv_bytes() == READY
+            except (EOFError, OSError):
                 self.alive = False  # its load failed: it is gone
         return self.alive and self.ready
 
@@ -193,16 +195,13 @@ def _work(tasks, sender, work, after_batch, caller: int, load) -> None:
     """
     try:
         if load is not None:
-            work, after_batch, tag = load()
-            sender.send_bytes(READY + pickle.dumps(tag))
+            work, after_batch = load(lambda: pickle.loads(_next(tasks, caller)))
+            sender.send_bytes(READY)
         else:
             work = work()  # the worker's copy of the bound method (alive: its owner forked us)
             after_batch = after_batch() if after_batch is not None else None
         while True:
-            while not tasks.poll(ORPHAN_CHECK_SECONDS):
-                if os.getppid() != caller:  # the caller was killed: nobody to work for
-                    return
-            message = tasks.recv_bytes()
+            message = _next(tasks, caller)
             if message == QUIT:
                 return
             if not message:  # the batch is over
@@ -216,6 +215,15 @@ def _work(tasks, sender, work, after_batch, caller: int, load) -> None:
         pass
     finally:
         sender.close()
+
+
+def _next(tasks, caller: int) -> bytes:
+    """The next message from the caller; EOFError once the caller is gone (killed: no end
+    of file comes while workers forked later hold copies of its end of the pipe)."""
+    while not tasks.poll(ORPHAN_CHECK_SECONDS):
+        if os.getppid() != caller:
+            raise EOFError("the caller is gone")
+    return tasks.recv_bytes()
 
 
 def _as_row(result: GeocodeResult) -> tuple:

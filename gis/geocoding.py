@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -64,7 +65,7 @@ class Geocoder(PointGeocoding):
         in-memory commune polygons for batches of coordinates. The batch workers load
         their own gazetteer meanwhile (gis.geocode_loading)."""
         workers = Settings().geocode_workers if workers is None else workers
-        gazetteer, preloaded = load(engine, workers, _worker_geocoder)
+        gazetteer, preloaded = load(engine, workers, partial(_worker_geocoder, engine))
         geocoder = cls(engine, gazetteer, refiner, workers, preloaded)
         geocoder._index = CommuneIndex.from_engine(engine)
         in_territory(np.zeros(0), np.zeros(0))  # builds the territory boxes now, once
@@ -84,9 +85,7 @@ class Geocoder(PointGeocoding):
         # this gazetteer is in use (gis.geocode_workers); let go with it, or with this object.
         if self._close_pool is not None:
             self._close_pool()
-        self._pool = WorkerPool(
-            self._address_item, self._forget_batch, preloaded, gazetteer.boundary_version
-        )
+        self._pool = WorkerPool(self._address_item, self._forget_batch, preloaded)
         self._close_pool = weakref.finalize(self, self._pool.close)
 
     def close(self) -> None:
@@ -98,7 +97,7 @@ class Geocoder(PointGeocoding):
         """Reload the gazetteer if boundaries were (re)loaded since; True when reloaded."""
         if boundary_version(self.engine) == self.gazetteer.boundary_version:
             return False
-        self._use(*load(self.engine, self.workers, _worker_geocoder))
+        self._use(*load(self.engine, self.workers, partial(_worker_geocoder, self.engine)))
         settle()
         return True
 
@@ -275,8 +274,8 @@ class Geocoder(PointGeocoding):
         return result
 
 
-def _worker_geocoder(engine: Engine) -> Loaded:
+def _worker_geocoder(engine: Engine, gazetteer: Gazetteer) -> Loaded:
     """A preloaded batch worker's own geocoder (gis.geocode_loading): how it resolves an
-    item, forgets a batch, and which boundaries it loaded."""
-    geocoder = Geocoder(engine, Gazetteer.from_engine(engine), workers=1)
-    return geocoder._address_item, geocoder._forget_batch, geocoder.gazetteer.boundary_version
+    item and forgets a batch (it never uses the caller's ``engine``)."""
+    geocoder = Geocoder(engine, gazetteer, workers=1)
+    return geocoder._address_item, geocoder._forget_batch

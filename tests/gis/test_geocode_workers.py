@@ -176,31 +176,35 @@ def _until(condition, seconds: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def _loading(tag: str, go=None, fail: bool = False):
-    """A preloaded worker's load: waits for ``go`` (if given), then fails or gives its own
-    resolver with ``tag``."""
+PROVIDED = {"what the caller read": list(range(50_000))}  # more than a pipe holds
 
-    def load():
+
+def _loading(go=None, fail: bool = False):
+    """A preloaded worker's load: waits for ``go`` (if given), takes what the caller
+    provides (it must be `PROVIDED`), then fails or gives its own resolver."""
+
+    def load(receive):
         if go is not None:
             go.wait()
-        if fail:
-            raise RuntimeError("the database went away")
+        if receive() != PROVIDED or fail:
+            raise RuntimeError("the load failed")
         counting = _Counting()
-        return counting.work, counting.after_batch, tag
+        return counting.work, counting.after_batch
 
     return load
 
 
 def test_a_preloaded_worker_joins_a_batch_once_loaded_and_no_batch_waits_for_it():
     go = multiprocessing.get_context("fork").Event()
-    worker = Worker.loading(_loading("v1", go))
+    worker = Worker.loading(_loading(go))
     counting = _Counting()
-    pool = WorkerPool(counting.work, counting.after_batch, [worker], "v1")
+    pool = WorkerPool(counting.work, counting.after_batch, [worker])
     try:
         first = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
         assert set(first) == set(KEYS) and _pids(first) == {PARENT}  # all done here
         assert pool.workers(1) == [worker]  # still loading: kept, no other forked
         go.set()
+        worker.provide(PROVIDED)
         _until(worker.usable)
         second = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
         assert set(second) == set(KEYS)
@@ -210,11 +214,10 @@ def test_a_preloaded_worker_joins_a_batch_once_loaded_and_no_batch_waits_for_it(
     assert not worker._process.is_alive()
 
 
-@pytest.mark.parametrize("how", ["other boundaries", "failed load"])
-def test_a_preloaded_worker_that_loaded_something_else_or_nothing_is_not_used(how):
-    worker = Worker.loading(_loading("v0" if how == "other boundaries" else "v1",
-                                     fail=how == "failed load"))  # fmt: skip
-    pool = WorkerPool(_answer, None, [worker], "v1")
+def test_a_preloaded_worker_whose_load_failed_is_replaced():
+    worker = Worker.loading(_loading(fail=True))
+    worker.provide(PROVIDED)
+    pool = WorkerPool(_answer, None, [worker])
     try:
         _until(lambda: worker.usable() or not worker.alive)
         assert not worker.alive
@@ -228,7 +231,7 @@ def test_a_preloaded_worker_that_loaded_something_else_or_nothing_is_not_used(ho
 
 def test_closing_a_pool_ends_a_worker_still_loading():
     go = multiprocessing.get_context("fork").Event()  # never set: it would load forever
-    worker = Worker.loading(_loading("v1", go))
-    pool = WorkerPool(_answer, None, [worker], "v1")
+    worker = Worker.loading(_loading(go))
+    pool = WorkerPool(_answer, None, [worker])
     pool.close()
     assert not worker._process.is_alive()
