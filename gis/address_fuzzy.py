@@ -104,14 +104,20 @@ class FuzzyMatching:
         if cached:
             return cached
         by_key: dict[str, list[int]] = {}
+        index = self._by_province()
         for scope in ("*", *provinces) if provinces else (None,):
-            for key, uid, level in self._by_province().get(scope, ()):
-                if level in levels:
-                    by_key.setdefault(key, []).append(uid)
-        ranked = sorted(enumerate(by_key), key=lambda t: len(t[1]))  # stable: ranks in order
-        keys = [key for _, key in ranked]
-        ranks = [rank for rank, _ in ranked]
-        longest = len(keys[-1]) if keys else 0
+            for entry in index.get(scope, ()):
+                if entry[2] in levels:
+                    found = by_key.get(entry[0])
+                    if found is None:
+                        by_key[entry[0]] = [entry[1]]
+                    else:
+                        found.append(entry[1])
+        unsorted = list(by_key)
+        lengths = [len(key) for key in unsorted]
+        ranks = sorted(range(len(unsorted)), key=lengths.__getitem__)  # stable: ties in order
+        keys = [unsorted[rank] for rank in ranks]
+        longest = lengths[ranks[-1]] if ranks else 0
         starts = [bisect_left(keys, n, key=len) for n in range(longest + 2)]
         result = (keys, list(by_key.values()), ranks, starts)
         if len(self._choices) < 10_000:
@@ -122,22 +128,38 @@ class FuzzyMatching:
         """(key, unit, level) per current province code; '*' for provinces; None for all."""
         if self._province_index is None:
             g = self.g
-            index: dict = {None: []}
+            units = g.units
+            province_of = {code: units[u].province_code for code, u in g.commune_by_code.items()}
+            everywhere = []
+            index = {None: everywhere}
+            lists_of = [None] * len(units)  # by unit: the lists its entries go to
             for key, uids in g.names.items():
                 for u in uids:
-                    unit = g.units[u]
+                    unit = units[u]
                     entry = (key, u, unit.level)
-                    index[None].append(entry)
-                    if unit.level in PROVINCE_LEVELS:
-                        index.setdefault("*", []).append(entry)
-                    elif unit.level == CURRENT_COMMUNE:
-                        index.setdefault(unit.province_code, []).append(entry)
-                    elif unit.level in (OLD_COMMUNE, OLD_DISTRICT):
-                        for code in {
-                            g.units[c].province_code
-                            for c in (g.commune_by_code.get(x) for x in unit.successors)
-                            if c is not None
-                        }:
-                            index.setdefault(code, []).append(entry)
+                    everywhere.append(entry)
+                    lists = lists_of[u]
+                    if lists is None:
+                        lists = [index.setdefault(s, []) for s in _scopes(g, unit, province_of)]
+                        lists_of[u] = lists
+                    for target in lists:
+                        target.append(entry)
             self._province_index = index
         return self._province_index
+
+
+def _scopes(g, unit, province_of: dict) -> list:
+    """Where a unit is looked for: '*' (a province), or its current provinces
+    (``province_of``: current commune code → province code)."""
+    if unit.level in PROVINCE_LEVELS:
+        return ["*"]
+    if unit.level == CURRENT_COMMUNE:
+        return [unit.province_code]
+    if unit.level == OLD_COMMUNE or unit.level == OLD_DISTRICT:
+        found = set()
+        for x in unit.successors:
+            code = province_of.get(x)
+            if code is not None:
+                found.add(code)
+        return list(found)
+    return []
