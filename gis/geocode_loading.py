@@ -9,8 +9,9 @@ records, which a build only reads), and each builds a gazetteer of its own at th
 as the caller: its units while the caller waits on PostGIS, then, once the caller hands it
 what it read there (`Boundaries`: the database's work is not done twice), the join and the
 indexes. They share nothing the matching touches afterwards. The cost: each worker's build
-(~0.3 CPU-s, on a core otherwise idle meanwhile) and its own copy of the gazetteer, about
-what its copied pages came to before.
+(~0.3 CPU-s, on a core otherwise idle meanwhile) and memory: ~100 MB more for the two
+processes of a 2-CPU machine after a 10k-address batch (PSS 514 MB against 408 MB when the
+worker shared the caller's pages).
 """
 
 from __future__ import annotations
