@@ -22,7 +22,7 @@ from gis.gazetteer_sources import (
     kind_of,
     read_loaded,
     read_sources,
-)  # fmt: skip
+)
 from gis.normalise import accent_key, compact, fold
 
 CURRENT_PROVINCE, CURRENT_COMMUNE = "NP", "NC"

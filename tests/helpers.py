@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -24,3 +27,11 @@ def snapshot(engine: Engine, *tables: str) -> dict[str, str]:
 def count(engine: Engine, sql: str, **params) -> int:
     with engine.connect() as conn:
         return conn.scalar(sa.text(sql), params)
+
+
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = 120.0) -> None:
+    """Poll ``condition()`` until it holds; fail naming ``what`` if it never does."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)

@@ -4,7 +4,6 @@ from what the caller read; a failed load leaves no worker behind."""
 from __future__ import annotations
 
 import multiprocessing
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from gis.database import make_engine
 from gis.gazetteer import Gazetteer, source_units
 from gis.geocode_loading import load
+from tests.helpers import wait_until
 
 
 def _same(a: Gazetteer, b: Gazetteer) -> None:
@@ -33,13 +33,6 @@ def test_a_gazetteer_built_from_what_another_read_is_the_same(nb_engine):
     _same(Gazetteer.from_boundaries(source_units(), read.read), read)
 
 
-def _wait_for_workers(preloaded, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not all(w.usable() for w in preloaded):
-        assert time.monotonic() < deadline, "a preloaded worker never got ready"
-        time.sleep(0.02)
-
-
 def test_preloaded_workers_get_ready_with_the_callers_gazetteer(nb_engine):
     built = multiprocessing.get_context("fork").Queue()
 
@@ -50,7 +43,7 @@ def test_preloaded_workers_get_ready_with_the_callers_gazetteer(nb_engine):
     gazetteer, preloaded = load(nb_engine, 3, build)
     try:
         assert len(preloaded) == 2
-        _wait_for_workers(preloaded)
+        wait_until(lambda: all(w.usable() for w in preloaded), "the preloaded workers")
         mine = (len(gazetteer.units), gazetteer.boundary_version, len(gazetteer.names))
         assert [built.get(timeout=10) for _ in preloaded] == [mine, mine]
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import time
 import weakref
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from gis.geocode_pool import Worker, WorkerPool, _as_row, _from_row
 from gis.geocode_result import Candidate, GeocodeResult
 from gis.geocode_workers import resolve_sliced, worker_count
+from tests.helpers import wait_until
 
 PARENT = os.getpid()
 KEYS = [f"xã số {i}" for i in range(1000)]
@@ -168,14 +168,6 @@ def test_done_here_is_called_once_this_process_has_no_chunk_left(processes):
     assert calls == [0] and set(got) == set(KEYS)
 
 
-def _until(condition, seconds: float = 60.0) -> None:
-    """Wait for ``condition()`` (a worker's load); fail if it never comes."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 PROVIDED = {"what the caller read": list(range(50_000))}  # more than a pipe holds
 
 
@@ -205,7 +197,7 @@ def test_a_preloaded_worker_joins_a_batch_once_loaded_and_no_batch_waits_for_it(
         assert pool.workers(1) == [worker]  # still loading: kept, no other forked
         go.set()
         worker.provide(PROVIDED)
-        _until(worker.usable)
+        wait_until(worker.usable, "the worker's load")
         second = resolve_sliced(KEYS, counting.work, 2, lambda n: None, 25, pool=pool)
         assert set(second) == set(KEYS)
         assert _pids(second) == {PARENT, worker._process.pid} and worker.done > 0
@@ -219,7 +211,7 @@ def test_a_preloaded_worker_whose_load_failed_is_replaced():
     worker.provide(PROVIDED)
     pool = WorkerPool(_answer, None, [worker])
     try:
-        _until(lambda: worker.usable() or not worker.alive)
+        wait_until(lambda: worker.usable() or not worker.alive, "the worker's load")
         assert not worker.alive
         got = resolve_sliced(KEYS, _answer, 2, lambda n: None, 25, pool=pool)
         assert {k: r.as_dict() for k, r in got.items()} == {k: _answer(k).as_dict() for k in KEYS}

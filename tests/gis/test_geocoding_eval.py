@@ -8,14 +8,12 @@ rows in the same run.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from gis.geocoding import Geocoder
 from tests.data.geocode.evaluation import Peer, accuracy_by_class, load_rows, overall
-from tests.helpers import snapshot
+from tests.helpers import snapshot, wait_until
 
 ROWS = load_rows()
 # Per-class floors: the targets (>= 97 % overall) with room for one miss in 36 per class.
@@ -94,10 +92,8 @@ def test_workers_give_the_same_answers_and_cache_rows(national_engine, evaluated
     three = Geocoder.from_engine(national_engine, workers=3)
     preloaded = list(three._pool._workers)
     assert len(preloaded) == 2
-    deadline = time.monotonic() + 120
-    while not all(w.usable() for w in preloaded):  # each loads its own gazetteer
-        assert time.monotonic() < deadline, "a preloaded worker never got ready"
-        time.sleep(0.05)
+    # each builds its own gazetteer
+    wait_until(lambda: all(w.usable() for w in preloaded), "the preloaded workers")
     # Three processes, then the same geocoder's next batch (its two workers kept), then one.
     for run, geocoder in (("3", three), ("3 again", three), ("1", None)):
         geocode_cache.clear(national_engine)
